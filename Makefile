@@ -1,0 +1,60 @@
+# KAM — the two commands: `make run` and `make test`. Everything else is a helper for them.
+# Needs only Python 3.11 on the machine; everything else is installed into .venv.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+# Development defaults; any of them can be overridden from the environment.
+export DEBUG ?= 1
+export DJANGO_SETTINGS_MODULE ?= kam.settings
+
+.PHONY: run test install lint format migrate seed messages compose-up clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install only when a requirements file changed.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo "KAM is serving on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the translation catalogues (needs GNU gettext: apt-get install gettext).
+# The compiled .mo files are committed, so running KAM never needs gettext.
+messages: install
+	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*' --no-location
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
+
+compose-up:
+	docker compose up --build
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,42 @@
+"""Project-level pages: the home page, the health check and the JSON error pages of the API."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found, server_error
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "member_of": user.teams.prefetch_related("members", "managers").order_by("name"),
+        "manages": user.managed_teams.prefetch_related("members").order_by("name"),
+    }
+    return render(request, "home.html", context)
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database check for load balancers and docker compose."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 — any database failure means "not ready"
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})
+
+
+def handler404(request: HttpRequest, exception=None) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("Server error.")}, status=500)
+    return server_error(request)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ScoringConfig(AppConfig):
+    """How every account is scored, classified and tiered, run after run."""
+
+    name = "scoring"
+    verbose_name = _("Scoring")

@@ -1,0 +1,56 @@
+"""API for logging in, the signed-in user and the sales teams."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from kam.auth import lockout_response
+
+from .models import Team
+from .serializers import MeSerializer, TeamSerializer, TokenSerializer
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for the user's API token.
+
+    Failures count towards the same lockout as the login page (django-axes: 5 failures per
+    username+IP lock the pair for 15 minutes), answered with 429 and Retry-After.
+    """
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(description="Missing fields or a wrong username/password."),
+            429: OpenApiResponse(description="Too many failed attempts; see Retry-After."),
+        },
+        tags=["auth"],
+    )
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # Axes marks the request when this failure locked the pair out, or when it already
+            # was; DRF's Request hides that mark from AxesMiddleware, so answer here.
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request._request)
+            raise
+
+
+class MeView(generics.RetrieveAPIView):
+    """The user the request is authenticated as, with role and teams."""
+
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return self.request.user
+
+
+@extend_schema(tags=["teams"])
+class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+    """Sales teams with their members and managers (names are not secret inside the company)."""
+
+    serializer_class = TeamSerializer
+    queryset = Team.objects.prefetch_related("members", "managers").order_by("name")
+    ordering_fields = ["name"]
