@@ -49,6 +49,12 @@ def browser():
             ],
         )
         yield browser
+        # While Playwright's event loop is running, Django keeps this thread's database
+        # connection in a separate, loop-local slot; close it now, while it is reachable,
+        # or the test database teardown finds it still open.
+        from django.db import connections
+
+        connections.close_all()
         browser.close()
 
 
