@@ -23,6 +23,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("accounts.urls")),
+    path("", include("accounts.io_urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -1,6 +1,9 @@
 """factory_boy factories for every model the tests build."""
 
+from decimal import Decimal
+
 import factory
+from django.utils import timezone
 
 from users.models import Role, Team, User
 
@@ -27,3 +30,51 @@ class TeamFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"团队{n}")
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Customer"
+
+    name = factory.Sequence(lambda n: f"测试客户{n}有限公司")
+    industry = "制造业"
+    region = "华东"
+    owner = factory.SubFactory(UserFactory)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Contact"
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Faker("name", locale="zh_CN")
+    title = "采购经理"
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Visit"
+
+    customer = factory.SubFactory(CustomerFactory)
+    by = factory.LazyAttribute(lambda visit: visit.customer.owner)
+    occurred_at = factory.LazyFunction(timezone.now)
+    summary = "拜访了解需求"
+
+
+class TransactionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Transaction"
+
+    customer = factory.SubFactory(CustomerFactory)
+    reference = factory.Sequence(lambda n: f"ERP-{n:06d}")
+    occurred_on = factory.LazyFunction(timezone.localdate)
+    amount = Decimal("10000.00")
+    margin = Decimal("2000.00")
+
+
+class CompetitorPresenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.CompetitorPresence"
+
+    customer = factory.SubFactory(CustomerFactory)
+    competitor = factory.Sequence(lambda n: f"竞争对手{n}")

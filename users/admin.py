@@ -9,6 +9,7 @@ from .models import Role, Team, User
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "get_full_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active", "teams")
+    search_fields = ("username", "first_name", "last_name", "email")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),

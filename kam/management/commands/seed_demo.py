@@ -47,5 +47,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD})"))
         for username, role, teams, manages, _name in DEMO_USERS:
             where = ", ".join([f"member of {t}" for t in teams] + [f"manages {t}" for t in manages])
-            self.stdout.write(f"  {username:<8} {role.label:<14} {where}")
+            self.stdout.write(f"  {username:<8} {role.value:<8} {where}")
         self.stdout.write("")

@@ -1,0 +1,535 @@
+"""Customer accounts, the people in them and what we did with them.
+
+`Customer.objects.visible_to(user)` is the one gatekeeper: every page, endpoint, export
+and search starts from it, and everything under a customer is reached through it.
+"""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+# Legal-form suffixes and noise dropped when comparing company names (撞单 check).
+_LEGAL_FORMS = re.compile(
+    r"(股份有限公司|有限责任公司|有限公司|集团公司|公司|"
+    r"co\.?,?\s*ltd\.?|company\s+limited|limited|ltd\.?|inc\.?|corp\.?|corporation|llc)",
+    re.IGNORECASE,
+)
+_NOISE = re.compile(r"[\s\.,，。·()（）\-_/&]+")
+
+
+def normalise_company_name(name: str) -> str:
+    """'上海 华信 股份有限公司' and '上海华信有限公司' compare equal; so do 'Acme Co., Ltd.' and 'ACME'."""
+    name = (name or "").strip().lower()
+    name = _LEGAL_FORMS.sub("", name)
+    return _NOISE.sub("", name)
+
+
+def rating_field(verbose_name):
+    return models.PositiveSmallIntegerField(verbose_name, null=True, blank=True, validators=RATING_VALIDATORS)
+
+
+def rating_constraint(field: str, model: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 1, f"{field}__lte": 5}),
+        name=f"{model}_{field}_1_to_5",
+    )
+
+
+# --- Customers -----------------------------------------------------------------------------
+
+
+class CustomerStatus(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    CUSTOMER = "customer", _("Customer")
+
+
+class Source(models.TextChoices):
+    WEB = "web", _("Web")
+    TRADE_FAIR = "trade_fair", _("Trade fair")
+    ASSOCIATION = "association", _("Industry association")
+    REFERRAL = "referral", _("Customer referral")
+    OTHER = "other", _("Other")
+
+
+class Tier(models.TextChoices):
+    PLATINUM = "platinum", _("Platinum")
+    GOLD = "gold", _("Gold")
+    IRON = "iron", _("Iron")
+    LEAD = "lead", _("Lead")
+
+
+class AbcClass(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+class SizeClass(models.TextChoices):
+    SMALL = "small", _("Small")
+    MEDIUM = "medium", _("Medium")
+    LARGE = "large", _("Large")
+    VIP = "vip", _("VIP")
+
+
+class ValueClass(models.TextChoices):
+    MVC = "MVC", _("Most valuable")
+    MGC = "MGC", _("Most growth")
+    BZC = "BZC", _("Below zero")
+    REGULAR = "regular", _("Regular")
+
+
+class MatrixQuadrant(models.TextChoices):
+    KEY = "key", _("Key: maintain intensively")
+    DEVELOP = "develop", _("Develop")
+    MAINTAIN = "maintain", _("Maintain")
+    BASIC = "basic", _("Basic service")
+
+
+class LifecycleStage(models.TextChoices):
+    ACQUISITION = "acquisition", _("Acquisition")
+    GROWTH = "growth", _("Growth")
+    MATURITY = "maturity", _("Maturity")
+    DECLINE = "decline", _("Decline")
+    CHURNED = "churned", _("Churned")
+
+
+class ProspectGrade(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CustomerQuerySet":
+        """The customers `user` may see; anything else does not exist for them (404).
+
+        A rep: customers they own or are on the account team of. A manager: those too,
+        plus every customer owned by a member of a team they manage. An admin: all.
+        Subqueries, not joins, so a customer never appears twice.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        own = Q(owner=user) | Q(pk__in=AccountTeamMember.objects.filter(user=user).values("customer_id"))
+        if user.managed_teams.exists():
+            from users.models import Team
+
+            members = Team.members.through.objects.filter(team__managers=user).values("user_id")
+            own |= Q(owner_id__in=members)
+        return self.filter(own)
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    name_normalised = models.CharField(max_length=200, editable=False)
+    industry = models.CharField(_("industry"), max_length=50, blank=True)
+    region = models.CharField(_("region"), max_length=50, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("group account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subsidiaries",
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("referred by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CustomerStatus.choices, default=CustomerStatus.PROSPECT
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_customers",
+    )
+    account_team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account team"),
+        through="AccountTeamMember",
+        blank=True,
+        related_name="team_customers",
+    )
+    potential = rating_field(_("potential"))
+    demonstration = rating_field(_("demonstration effect"))
+    winnability = rating_field(_("winnability"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # Written only by the scoring engine (and prospect_grade by the pipeline); empty until scored.
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    abc_class = models.CharField(_("ABC class"), max_length=1, choices=AbcClass.choices, blank=True)
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, blank=True)
+    is_key_account = models.BooleanField(_("key account"), null=True, blank=True)
+    size_class = models.CharField(_("size class"), max_length=10, choices=SizeClass.choices, blank=True)
+    value_class = models.CharField(_("value class"), max_length=10, choices=ValueClass.choices, blank=True)
+    matrix_quadrant = models.CharField(
+        _("matrix quadrant"), max_length=10, choices=MatrixQuadrant.choices, blank=True
+    )
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=12, choices=LifecycleStage.choices, blank=True
+    )
+    prospect_grade = models.CharField(
+        _("prospect grade"), max_length=1, choices=ProspectGrade.choices, blank=True
+    )
+    churn_risk = models.BooleanField(_("churn risk"), null=True, blank=True)
+    sales_12m = models.DecimalField(
+        _("sales, last 12 months"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+
+    SCORING_FIELDS = (
+        "score",
+        "abc_class",
+        "tier",
+        "is_key_account",
+        "size_class",
+        "value_class",
+        "matrix_quadrant",
+        "lifecycle_stage",
+        "prospect_grade",
+        "churn_risk",
+        "sales_12m",
+        "scored_at",
+    )
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name", "id"]
+        constraints = [
+            # Two reps must not chase one account (撞单): one row per normalised name.
+            models.UniqueConstraint(fields=["name_normalised"], name="customer_unique_normalised_name"),
+            rating_constraint("potential", "customer"),
+            rating_constraint("demonstration", "customer"),
+            rating_constraint("winnability", "customer"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="customer_not_own_parent"),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "name"], name="customer_owner_name"),
+            models.Index(fields=["status", "name"], name="customer_status_name"),
+            models.Index(fields=["region", "name"], name="customer_region_name"),
+            models.Index(fields=["industry", "name"], name="customer_industry_name"),
+            models.Index(fields=["tier", "name"], name="customer_tier_name"),
+            models.Index(fields=["abc_class", "name"], name="customer_abc_name"),
+            models.Index(fields=["is_key_account", "name"], name="customer_key_name"),
+            models.Index(fields=["-score", "id"], name="customer_score_desc"),
+            models.Index(fields=["name"], name="customer_name"),
+            models.Index(fields=["-updated_at"], name="customer_updated_desc"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # The normalised name is a pure function of the name, kept in step on every save.
+        self.name_normalised = normalise_company_name(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_normalised"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.name = (self.name or "").strip()
+        self.name_normalised = normalise_company_name(self.name)
+        if self.name and not normalise_company_name(self.name):
+            raise ValidationError({"name": _("Enter the company's name, not only its legal form.")})
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("A customer cannot be its own group account.")})
+        if self.referred_by_id and self.referred_by_id == self.pk:
+            raise ValidationError({"referred_by": _("A customer cannot refer itself.")})
+
+
+class AccountTeamMember(models.Model):
+    """A user working on a customer besides its owner (regional sales, solution sales…)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="team_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_memberships"
+    )
+    role = models.CharField(_("role on the account"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("account team member")
+        verbose_name_plural = _("account team members")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "user"], name="account_team_unique_member")
+        ]
+        indexes = [models.Index(fields=["user", "customer"], name="account_team_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.customer}"
+
+
+# --- Contacts ------------------------------------------------------------------------------
+
+
+class BuyingRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", _("User")
+    GATEKEEPER = "gatekeeper", _("Technical gatekeeper")
+    COACH = "coach", _("Coach / insider")
+
+
+class Attitude(models.TextChoices):
+    SUPPORTER = "supporter", _("Supporter")
+    NEUTRAL = "neutral", _("Neutral")
+    OPPONENT = "opponent", _("Opponent")
+
+
+class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ContactQuerySet":
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+
+class Contact(models.Model):
+    """A person at a customer, seen as a member of its buying committee."""
+
+    # The personal profile (seed 002's list for key decision makers): shown only to the
+    # account team, its manager and admins; never exported.
+    PROFILE_FIELDS = (
+        "hometown",
+        "birthday",
+        "age",
+        "interests",
+        "tenure",
+        "authority",
+        "personality",
+        "working_style",
+        "family",
+    )
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=100, blank=True)
+    buying_role = models.CharField(_("buying role"), max_length=20, choices=BuyingRole.choices, blank=True)
+    influence = rating_field(_("influence"))
+    relationship_strength = rating_field(_("relationship strength"))
+    attitude = models.CharField(_("attitude to us"), max_length=10, choices=Attitude.choices, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    hometown = models.CharField(_("hometown"), max_length=100, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    age = models.PositiveSmallIntegerField(
+        _("age"), null=True, blank=True, validators=[MinValueValidator(16), MaxValueValidator(100)]
+    )
+    interests = models.TextField(_("interests"), blank=True)
+    tenure = models.CharField(_("tenure"), max_length=100, blank=True)
+    authority = models.TextField(_("authority"), blank=True)
+    personality = models.TextField(_("personality"), blank=True)
+    working_style = models.TextField(_("working style"), blank=True)
+    family = models.TextField(_("family"), blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["customer_id", "name", "id"]
+        constraints = [
+            rating_constraint("influence", "contact"),
+            rating_constraint("relationship_strength", "contact"),
+            models.CheckConstraint(
+                condition=Q(age__isnull=True) | Q(age__gte=16, age__lte=100), name="contact_age_plausible"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "name"], name="contact_customer_name"),
+            models.Index(fields=["name"], name="contact_name"),
+            models.Index(fields=["buying_role"], name="contact_buying_role"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Visits --------------------------------------------------------------------------------
+
+
+class VisitKind(models.TextChoices):
+    VISIT = "visit", _("Visit")
+    CALL = "call", _("Call")
+    MEETING = "meeting", _("Meeting")
+    SITE_VISIT = "site_visit", _("Site visit / factory audit")
+    EXECUTIVE = "executive", _("Executive meeting")
+    OTHER = "other", _("Other")
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "VisitQuerySet":
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+    def follow_ups_open(self) -> "VisitQuerySet":
+        return self.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
+
+
+class Visit(models.Model):
+    """A visit, call or meeting with a customer (拜访记录) and what came of it."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="visits")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=VisitKind.choices, default=VisitKind.VISIT)
+    occurred_at = models.DateTimeField(_("when"))
+    contacts = models.ManyToManyField(
+        Contact, verbose_name=_("contacts present"), blank=True, related_name="visits"
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    needs = models.TextField(_("needs and pain points"), blank=True)
+    objections = models.TextField(_("objections and how they were handled"), blank=True)
+    next_step = models.TextField(_("next step"), blank=True)
+    follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    follow_up_done_at = models.DateTimeField(_("follow-up done"), null=True, blank=True)
+    # Check-in location, taken from the phone's browser only with the rep's consent.
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    location_accuracy_m = models.FloatField(_("location accuracy (m)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="visit_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="visit_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="visit_location_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="visit_customer_when"),
+            models.Index(fields=["by", "-occurred_at"], name="visit_by_when"),
+            models.Index(fields=["-occurred_at"], name="visit_when"),
+            models.Index(
+                fields=["by", "follow_up_on"],
+                name="visit_open_follow_up",
+                condition=Q(follow_up_on__isnull=False, follow_up_done_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.customer} {self.occurred_at:%Y-%m-%d}"
+
+
+# --- Transactions --------------------------------------------------------------------------
+
+
+class TransactionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TransactionQuerySet":
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+
+class Transaction(models.Model):
+    """A dated order or invoice line in CNY, usually pushed by the ERP under its own reference."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions")
+    reference = models.CharField(_("external reference"), max_length=100, unique=True)
+    occurred_on = models.DateField(_("date"))
+    # A credit note has a negative amount; a margin may be negative.
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    margin = models.DecimalField(
+        _("gross margin (CNY)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TransactionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        ordering = ["-occurred_on", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "occurred_on"], name="transaction_customer_date"),
+            models.Index(fields=["occurred_on"], name="transaction_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+# --- Competitors ---------------------------------------------------------------------------
+
+
+class CompetitorPresenceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CompetitorPresenceQuerySet":
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+
+class CompetitorPresence(models.Model):
+    """A competitor at a customer: who, their strengths and weaknesses, their offer and bottom line."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="competitors")
+    competitor = models.CharField(_("competitor"), max_length=200)
+    strengths = models.TextField(_("strengths"), blank=True)
+    weaknesses = models.TextField(_("weaknesses"), blank=True)
+    offer = models.TextField(_("value they offer"), blank=True)
+    bottom_line = models.TextField(_("their bottom line"), blank=True)
+    share_of_wallet = models.PositiveSmallIntegerField(
+        _("estimated share of wallet (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CompetitorPresenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("competitor presence")
+        verbose_name_plural = _("competitor presences")
+        ordering = ["customer_id", "competitor"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "competitor"], name="competitor_unique_per_customer"),
+            models.CheckConstraint(
+                condition=Q(share_of_wallet__isnull=True) | Q(share_of_wallet__lte=100),
+                name="competitor_share_max_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competitor} @ {self.customer}"

@@ -1,0 +1,315 @@
+"""The writes of the rep's daily work: customers, contacts, visits, follow-ups, transactions.
+
+Every function is keyword-only, validates with `full_clean()` before it saves and runs in
+one transaction, so bad input raises a ValidationError and writes nothing.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from users.models import Role, Team, User
+
+from .models import AccountTeamMember, Contact, Customer, Transaction, Visit, normalise_company_name
+
+# --- Who may do what with a customer ---------------------------------------------------------
+
+
+def owner_choices(user: User) -> QuerySet[User]:
+    """Whom `user` may make the owner of a customer: a rep only themselves, a manager anyone
+    in the teams they manage (and themselves), an admin anyone active."""
+    active = User.objects.filter(is_active=True)
+    if user.is_staff:
+        return active
+    if user.role == Role.MANAGER:
+        members = Team.members.through.objects.filter(team__managers=user).values("user_id")
+        return active.filter(pk__in=members) | active.filter(pk=user.pk)
+    return active.filter(pk=user.pk)
+
+
+def can_manage_customer(user: User, customer: Customer) -> bool:
+    """Owner, the owner's manager or an admin: may reassign, change the team, delete."""
+    if user.is_staff or customer.owner_id == user.pk:
+        return True
+    return customer.owner_id is not None and owner_choices(user).filter(pk=customer.owner_id).exists()
+
+
+def can_see_personal_profile(user: User, customer: Customer) -> bool:
+    """A contact's personal profile: the account team (owner and members), the owner's
+    manager and admins."""
+    if can_manage_customer(user, customer):
+        return True
+    return AccountTeamMember.objects.filter(customer=customer, user=user).exists()
+
+
+# --- Customers -------------------------------------------------------------------------------
+
+
+class DuplicateCustomer(ValidationError):
+    """The name matches an existing customer once legal forms and spaces are ignored (撞单)."""
+
+    def __init__(self, existing: Customer, name: str):
+        self.existing = existing
+        owner = (existing.owner.get_full_name() or existing.owner.username) if existing.owner else _("nobody")
+        message = _("“%(name)s” is already a customer as “%(existing)s”, owned by %(owner)s.") % {
+            "name": name,
+            "existing": existing.name,
+            "owner": owner,
+        }
+        super().__init__({"name": [message]})
+
+
+def customer_find_duplicate(*, name: str, exclude_pk: int | None = None) -> Customer | None:
+    normalised = normalise_company_name(name)
+    if not normalised:
+        return None
+    duplicates = Customer.objects.select_related("owner").filter(name_normalised=normalised)
+    if exclude_pk is not None:
+        duplicates = duplicates.exclude(pk=exclude_pk)
+    return duplicates.first()
+
+
+CUSTOMER_EDITABLE = (
+    "name",
+    "industry",
+    "region",
+    "parent",
+    "source",
+    "referred_by",
+    "status",
+    "owner",
+    "potential",
+    "demonstration",
+    "winnability",
+    "notes",
+)
+
+
+def _check_owner(*, by: User, customer: Customer, new_owner: User | None) -> None:
+    if new_owner is None or new_owner.pk == customer.owner_id:
+        return
+    if not owner_choices(by).filter(pk=new_owner.pk).exists():
+        raise ValidationError(
+            {"owner": [_("You cannot assign customers to %(user)s.") % {"user": new_owner}]}
+        )
+    if customer.pk and not can_manage_customer(by, customer):
+        raise ValidationError(
+            {"owner": [_("Only the owner, their manager or an admin can reassign this customer.")]}
+        )
+
+
+def _save_customer(customer: Customer) -> Customer:
+    duplicate = customer_find_duplicate(name=customer.name, exclude_pk=customer.pk)
+    if duplicate is not None:
+        raise DuplicateCustomer(duplicate, customer.name)
+    customer.full_clean()
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError as error:
+        # Lost a race with another rep creating the same company a moment ago.
+        duplicate = customer_find_duplicate(name=customer.name, exclude_pk=customer.pk)
+        if duplicate is not None:
+            raise DuplicateCustomer(duplicate, customer.name) from error
+        raise
+    return customer
+
+
+@transaction.atomic
+def customer_create(*, by: User, account_team: Iterable[User] | None = None, **fields) -> Customer:
+    """A new customer, owned by `by` unless an owner `by` may assign is given."""
+    unknown = set(fields) - set(CUSTOMER_EDITABLE)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    fields.setdefault("owner", by)
+    customer = Customer(**{k: v for k, v in fields.items() if k != "owner"})
+    _check_owner(by=by, customer=customer, new_owner=fields["owner"])
+    customer.owner = fields["owner"]
+    _save_customer(customer)
+    if account_team is not None:
+        customer_set_team(customer=customer, by=by, users=account_team)
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, customer: Customer, by: User, account_team: Iterable[User] | None = None, **fields
+) -> Customer:
+    unknown = set(fields) - set(CUSTOMER_EDITABLE)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    if "owner" in fields:
+        _check_owner(by=by, customer=customer, new_owner=fields["owner"])
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    _save_customer(customer)
+    if account_team is not None:
+        customer_set_team(customer=customer, by=by, users=account_team)
+    return customer
+
+
+def customer_set_team(*, customer: Customer, by: User, users: Iterable[User]) -> None:
+    users = [user for user in users if user.pk != customer.owner_id]
+    current = set(customer.team_memberships.values_list("user_id", flat=True))
+    if current == {user.pk for user in users}:
+        return
+    if not can_manage_customer(by, customer):
+        raise ValidationError(
+            {"account_team": [_("Only the owner, their manager or an admin can change the team.")]}
+        )
+    customer.team_memberships.exclude(user__in=users).delete()
+    AccountTeamMember.objects.bulk_create(
+        [AccountTeamMember(customer=customer, user=user) for user in users if user.pk not in current]
+    )
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer, by: User) -> None:
+    if not can_manage_customer(by, customer):
+        raise PermissionDenied(_("Only the owner, their manager or an admin can delete this customer."))
+    if customer.transactions.exists():
+        raise ValidationError(
+            {
+                "non_field_errors": [
+                    _("This customer has transactions and cannot be deleted; set it inactive instead.")
+                ]
+            }
+        )
+    customer.delete()
+
+
+# --- Contacts --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_save(*, contact: Contact) -> Contact:
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+# --- Visits and follow-ups -------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_log(
+    *,
+    customer: Customer,
+    by: User,
+    occurred_at: datetime,
+    kind: str = "visit",
+    contacts: Sequence[Contact] = (),
+    summary: str = "",
+    needs: str = "",
+    objections: str = "",
+    next_step: str = "",
+    follow_up_on: date | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    location_accuracy_m: float | None = None,
+) -> Visit:
+    """Record a visit, call or meeting. Contacts must belong to the customer."""
+    foreign = [contact for contact in contacts if contact.customer_id != customer.pk]
+    if foreign:
+        raise ValidationError(
+            {"contacts": [_("%(name)s is not a contact of this customer.") % {"name": foreign[0]}]}
+        )
+    visit = Visit(
+        customer=customer,
+        by=by,
+        kind=kind,
+        occurred_at=occurred_at,
+        summary=summary,
+        needs=needs,
+        objections=objections,
+        next_step=next_step,
+        follow_up_on=follow_up_on,
+        latitude=latitude,
+        longitude=longitude,
+        location_accuracy_m=location_accuracy_m,
+    )
+    visit.full_clean()
+    visit.save()
+    visit.contacts.set(contacts)
+    return visit
+
+
+@transaction.atomic
+def follow_up_mark_done(*, visit: Visit, by: User) -> Visit:
+    """Tick off a follow-up; doing it twice keeps the first time."""
+    if visit.follow_up_on is None:
+        raise ValidationError({"follow_up_on": [_("This visit has no follow-up to mark done.")]})
+    if visit.follow_up_done_at is None:
+        visit.follow_up_done_at = timezone.now()
+        visit.save(update_fields=["follow_up_done_at", "updated_at"])
+    return visit
+
+
+# --- Transactions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransactionRow:
+    """One validated transaction, ready to write."""
+
+    customer_id: int
+    reference: str
+    occurred_on: date
+    amount: Decimal
+    margin: Decimal | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    created: int
+    updated: int
+
+
+@transaction.atomic
+def transactions_upsert(*, rows: Sequence[TransactionRow]) -> UpsertResult:
+    """Write validated rows in one transaction: a known reference is updated, not duplicated.
+
+    Re-sending the same ERP batch therefore changes nothing. Rows are expected to be
+    validated already (serializer or import); a duplicate reference inside one batch keeps
+    the last row, as the ERP's latest word on it.
+    """
+    latest = {row.reference: row for row in rows}
+    existing = Transaction.objects.select_for_update().in_bulk(list(latest), field_name="reference")
+    now = timezone.now()
+    to_create, to_update = [], []
+    for reference, row in latest.items():
+        current = existing.get(reference)
+        if current is None:
+            to_create.append(
+                Transaction(
+                    customer_id=row.customer_id,
+                    reference=reference,
+                    occurred_on=row.occurred_on,
+                    amount=row.amount,
+                    margin=row.margin,
+                    description=row.description,
+                )
+            )
+            continue
+        current.customer_id = row.customer_id
+        current.occurred_on = row.occurred_on
+        current.amount = row.amount
+        current.margin = row.margin
+        current.description = row.description
+        current.updated_at = now
+        to_update.append(current)
+    Transaction.objects.bulk_create(to_create, batch_size=1000)
+    Transaction.objects.bulk_update(
+        to_update,
+        ["customer", "occurred_on", "amount", "margin", "description", "updated_at"],
+        batch_size=1000,
+    )
+    return UpsertResult(created=len(to_create), updated=len(to_update))
