@@ -253,7 +253,9 @@ class Customer(models.Model):
     def clean(self):
         self.name = (self.name or "").strip()
         self.name_normalised = normalise_company_name(self.name)
-        if self.name and not normalise_company_name(self.name):
+        if not self.name:
+            raise ValidationError({"name": _("Enter the company's name.")})
+        if not self.name_normalised:
             raise ValidationError({"name": _("Enter the company's name, not only its legal form.")})
         if self.parent_id and self.parent_id == self.pk:
             raise ValidationError({"parent": _("A customer cannot be its own group account.")})
