@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -238,7 +239,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TRACK_STARTED = True
+# Nightly whole-population scoring (动态评估), local time; SCORING_NIGHTLY_AT="" turns it off.
+SCORING_NIGHTLY_AT = os.environ.get("SCORING_NIGHTLY_AT", "02:30")
 CELERY_BEAT_SCHEDULE: dict = {}
+if SCORING_NIGHTLY_AT:
+    _hour, _minute = (int(part) for part in SCORING_NIGHTLY_AT.split(":"))
+    CELERY_BEAT_SCHEDULE["nightly-scoring"] = {
+        "task": "scoring.nightly",
+        "schedule": crontab(hour=_hour, minute=_minute),
+    }
 
 # --- Logging --------------------------------------------------------------------------
 

@@ -132,6 +132,7 @@ class Results:
     """Parallel to Inputs.ids. Class columns hold the API's plain values ('' = not applicable)."""
 
     ids: np.ndarray
+    sales_12m: np.ndarray  # int64 cents, as in the inputs
     score_centi: np.ndarray  # int64: score × 100, so 7345 means 73.45
     rank: np.ndarray  # int64: 1 = best, by score then sales then id
     tier: np.ndarray  # str
@@ -201,12 +202,9 @@ def _order(*keys_last_primary: np.ndarray) -> np.ndarray:
 def score_population(inputs: Inputs, params: Parameters | None = None) -> Results:
     params = params or Parameters()
     n = inputs.n
-    empty = np.array([], dtype="<U11")
     if n == 0:
-        z = np.array([], dtype=np.int64)
-        return Results(
-            z, z, z, empty, empty, np.array([], bool), empty, empty, empty, empty, np.array([], bool), z
-        )
+        z, text, flag = np.array([], dtype=np.int64), np.array([], dtype="<U11"), np.array([], dtype=bool)
+        return Results(z, z, z, z, text, text, flag, text, text, text, text, flag, z.astype(float))
 
     # 1. Dimension scores and the composite score, exactly: score×100 = N / D, rounded half up.
     growth = inputs.sales_12m - inputs.sales_prev_12m
@@ -308,6 +306,7 @@ def score_population(inputs: Inputs, params: Parameters | None = None) -> Result
 
     return Results(
         ids=inputs.ids,
+        sales_12m=inputs.sales_12m,
         score_centi=score_centi,
         rank=position + 1,
         tier=tier,

@@ -1,0 +1,445 @@
+"""Scoring runs and model versions: load once, compute, write back once.
+
+A run reads every customer's inputs with one set-based query (streamed through a
+server-side cursor on PostgreSQL, never as model instances), hands plain arrays to the pure
+engine, and writes all results back in one transaction: results land in a temporary table
+(COPY on PostgreSQL), then tier-change events, one UPDATE … FROM, snapshot rows and the
+run's "succeeded" commit together. Readers see the previous results until that commit, and a
+worker killed before it leaves them untouched; running the same run again completes it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Customer, CustomerStatus
+from users.models import User
+
+from . import engine
+from .models import RunStatus, ScoringModel, ScoringRun
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]
+
+TIER_ORDER = {tier: position for position, tier in enumerate(engine.TIERS)}  # platinum 0 … lead 3
+
+
+# --- The scoring model -------------------------------------------------------------------
+
+
+def scoring_model_active() -> ScoringModel:
+    """The active version; the first call on an empty database creates v1 with the defaults."""
+    model = ScoringModel.objects.filter(is_active=True).first()
+    if model is not None:
+        return model
+    version = (ScoringModel.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    try:
+        with transaction.atomic():
+            return ScoringModel.objects.create(version=version, is_active=True, note="defaults")
+    except IntegrityError:  # created concurrently
+        return ScoringModel.objects.get(is_active=True)
+
+
+@transaction.atomic
+def scoring_model_save(*, by: User | None, note: str = "", **settings) -> ScoringModel:
+    """Save changed settings as a new active version; the old version stays for past runs."""
+    unknown = set(settings) - set(ScoringModel.SETTING_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown setting.")] for name in sorted(unknown)})
+    current = (
+        ScoringModel.objects.select_for_update().filter(is_active=True).first() or scoring_model_active()
+    )
+    version = (ScoringModel.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    new = ScoringModel(
+        version=version,
+        is_active=True,
+        note=note,
+        created_by=by,
+        **{name: getattr(current, name) for name in ScoringModel.SETTING_FIELDS},
+    )
+    for name, value in settings.items():
+        setattr(new, name, value)
+    new.full_clean(exclude=["is_active", "version"])
+    ScoringModel.objects.filter(is_active=True).update(is_active=False)
+    new.save()
+    return new
+
+
+# --- Runs --------------------------------------------------------------------------------
+
+
+def run_request(
+    *, by: User | None, as_of: date | None = None, trigger: str = "api", enqueue: bool = True
+) -> tuple[ScoringRun, bool]:
+    """Queue a run, or return the one already queued or running. Returns (run, created)."""
+    as_of = as_of or timezone.localdate()
+    if as_of > timezone.localdate():
+        raise ValidationError({"as_of": [_("The as-of date cannot be in the future.")]})
+    model = scoring_model_active()
+    with transaction.atomic():
+        running = ScoringRun.objects.select_for_update().filter(in_flight=True).first()
+        if running is not None:
+            return running, False
+        try:
+            with transaction.atomic():
+                run = ScoringRun.objects.create(model=model, as_of=as_of, started_by=by, trigger=trigger)
+        except IntegrityError:
+            # Another request created one between our check and our insert.
+            return ScoringRun.objects.get(in_flight=True), False
+        if enqueue:
+            _enqueue(run)
+    return run, True
+
+
+def run_retry(*, run: ScoringRun) -> ScoringRun:
+    """Queue a failed run again (same model version and as-of date)."""
+    if run.status != RunStatus.FAILED:
+        raise ValidationError({"status": [_("Only a failed run can be retried.")]})
+    with transaction.atomic():
+        if ScoringRun.objects.filter(in_flight=True).exists():
+            raise ValidationError({"status": [_("Another run is queued or running; wait for it to finish.")]})
+        run.status, run.in_flight, run.progress, run.error = RunStatus.QUEUED, True, 0, ""
+        run.finished_at = None
+        try:
+            with transaction.atomic():
+                run.save(update_fields=["status", "in_flight", "progress", "error", "finished_at"])
+        except IntegrityError as error:
+            raise ValidationError({"status": [_("Another run is queued or running.")]}) from error
+        _enqueue(run)
+    return run
+
+
+def _enqueue(run: ScoringRun) -> None:
+    from .tasks import run_scoring
+
+    run_id = run.pk
+    transaction.on_commit(lambda: run_scoring.delay(run_id))
+
+
+def _set_progress(run: ScoringRun, progress: int, report: Progress | None, stage: str) -> None:
+    run.progress = progress
+    ScoringRun.objects.filter(pk=run.pk).update(progress=progress)
+    if report:
+        report(progress, stage)
+
+
+def run_execute(*, run_id: int, report: Progress | None = None) -> ScoringRun:
+    """Do the run. Safe to call again for the same run: a finished run is left alone, an
+    interrupted one (its worker died) starts over and completes."""
+    run = ScoringRun.objects.select_related("model").get(pk=run_id)
+    if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+        return run
+    now = timezone.now()
+    run.status, run.attempts = RunStatus.RUNNING, run.attempts + 1
+    run.started_at = run.started_at or now
+    ScoringRun.objects.filter(pk=run.pk).update(
+        status=run.status, attempts=run.attempts, started_at=run.started_at
+    )
+    _set_progress(run, 5, report, "loading")
+
+    inputs = load_inputs(as_of=run.as_of)
+    _set_progress(run, 40, report, "computing")
+    results = engine.score_population(inputs, run.model.to_parameters())
+    _set_progress(run, 60, report, "writing")
+    write_results(run=run, results=results)
+    if report:
+        report(100, "done")
+    return run
+
+
+def run_mark_failed(*, run_id: int, error: str) -> None:
+    ScoringRun.objects.filter(pk=run_id, in_flight=True).update(
+        status=RunStatus.FAILED, in_flight=None, finished_at=timezone.now(), error=error[:5000]
+    )
+
+
+# --- Loading the inputs ------------------------------------------------------------------
+
+INPUT_SQL = """
+SELECT c.id,
+       c.status,
+       COALESCE(c.potential, 0), COALESCE(c.demonstration, 0), COALESCE(c.winnability, 0),
+       COALESCE(t.sales_12m, 0), COALESCE(t.sales_prev_12m, 0), COALESCE(t.margin_12m, 0),
+       COALESCE(t.orders_12m, 0), COALESCE(t.ordered_before, 0),
+       v.last_visit_at
+FROM accounts_customer c
+LEFT JOIN (
+    SELECT customer_id,
+           CAST(ROUND(SUM(CASE WHEN occurred_on > %(start)s THEN amount ELSE 0 END) * 100) AS BIGINT) AS sales_12m,
+           CAST(ROUND(SUM(CASE WHEN occurred_on > %(prev_start)s AND occurred_on <= %(start)s
+                               THEN amount ELSE 0 END) * 100) AS BIGINT) AS sales_prev_12m,
+           CAST(ROUND(SUM(CASE WHEN occurred_on > %(start)s THEN COALESCE(margin, 0) ELSE 0 END) * 100)
+                AS BIGINT) AS margin_12m,
+           SUM(CASE WHEN occurred_on > %(start)s THEN 1 ELSE 0 END) AS orders_12m,
+           MAX(CASE WHEN occurred_on <= %(start)s THEN 1 ELSE 0 END) AS ordered_before
+    FROM accounts_transaction
+    WHERE occurred_on <= %(as_of)s
+    GROUP BY customer_id
+) t ON t.customer_id = c.id
+LEFT JOIN (
+    SELECT customer_id, MAX(occurred_at) AS last_visit_at
+    FROM accounts_visit
+    WHERE occurred_at < %(visit_until)s
+    GROUP BY customer_id
+) v ON v.customer_id = c.id
+ORDER BY c.id
+"""
+
+CHUNK = 50_000
+
+
+def load_inputs(*, as_of: date) -> engine.Inputs:
+    """Every customer's inputs at `as_of`, as arrays: one query, streamed in chunks."""
+    tz = timezone.get_current_timezone()
+    visit_until = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=tz)
+    params = {
+        "as_of": as_of,
+        "start": as_of - timedelta(days=365),
+        "prev_start": as_of - timedelta(days=730),
+        "visit_until": visit_until,
+    }
+    n = Customer.objects.count()
+    ints = {
+        name: np.zeros(n, dtype=np.int64) for name in ("ids", "sales", "prev", "margin", "orders", "days")
+    }
+    small = {name: np.zeros(n, dtype=np.int8) for name in ("potential", "demonstration", "winnability")}
+    flags = {name: np.zeros(n, dtype=bool) for name in ("is_customer", "ordered_before")}
+    filled = 0
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(INPUT_SQL, params)
+        while rows := cursor.fetchmany(CHUNK):
+            if filled + len(rows) > n:  # customers added since the count: grow the arrays
+                extra = filled + len(rows) - n
+                for group in (ints, small, flags):
+                    for name, array in group.items():
+                        group[name] = np.concatenate([array, np.zeros(extra, dtype=array.dtype)])
+                n += extra
+            end = filled + len(rows)
+            columns = list(zip(*rows, strict=True))
+            ints["ids"][filled:end] = columns[0]
+            flags["is_customer"][filled:end] = [status == CustomerStatus.CUSTOMER for status in columns[1]]
+            small["potential"][filled:end] = columns[2]
+            small["demonstration"][filled:end] = columns[3]
+            small["winnability"][filled:end] = columns[4]
+            ints["sales"][filled:end] = columns[5]
+            ints["prev"][filled:end] = columns[6]
+            ints["margin"][filled:end] = columns[7]
+            ints["orders"][filled:end] = columns[8]
+            flags["ordered_before"][filled:end] = columns[9]
+            ints["days"][filled:end] = [_days_since(value, as_of, tz) for value in columns[10]]
+            filled = end
+    trim = slice(0, filled)  # customers deleted since the count
+    return engine.Inputs(
+        ids=ints["ids"][trim],
+        is_customer=flags["is_customer"][trim],
+        sales_12m=ints["sales"][trim],
+        sales_prev_12m=ints["prev"][trim],
+        margin_12m=ints["margin"][trim],
+        orders_12m=ints["orders"][trim],
+        ordered_before=flags["ordered_before"][trim],
+        has_open_opportunity=_open_opportunities(ints["ids"][trim]),
+        days_since_visit=ints["days"][trim],
+        potential=small["potential"][trim],
+        demonstration=small["demonstration"][trim],
+        winnability=small["winnability"][trim],
+    )
+
+
+def _days_since(value, as_of: date, tz) -> int:
+    if value is None:
+        return engine.NEVER
+    if isinstance(value, str):  # SQLite returns raw text from a raw query
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=timezone.utc)
+    return (as_of - value.astimezone(tz).date()).days
+
+
+def _open_opportunities(ids: np.ndarray) -> np.ndarray:
+    """Customers with an open opportunity (a prospect with one is in 'acquisition').
+
+    Opportunities arrive with the pipeline app; until it records any, nobody has one.
+    """
+    return np.zeros(len(ids), dtype=bool)
+
+
+# --- Writing the results -----------------------------------------------------------------
+
+RESULT_COLUMNS = (
+    "customer_id",
+    "score",
+    "rank",
+    "tier",
+    "abc_class",
+    "is_key_account",
+    "size_class",
+    "value_class",
+    "matrix_quadrant",
+    "lifecycle_stage",
+    "churn_risk",
+    "sales_12m",
+)
+
+CREATE_RESULT_TABLE = """
+CREATE TEMPORARY TABLE scoring_result (
+    customer_id BIGINT PRIMARY KEY,
+    score NUMERIC(5, 2) NOT NULL,
+    rank INTEGER NOT NULL,
+    tier VARCHAR(10) NOT NULL,
+    abc_class VARCHAR(1) NOT NULL,
+    is_key_account BOOLEAN NOT NULL,
+    size_class VARCHAR(10) NOT NULL,
+    value_class VARCHAR(10) NOT NULL,
+    matrix_quadrant VARCHAR(10) NOT NULL,
+    lifecycle_stage VARCHAR(12) NOT NULL,
+    churn_risk BOOLEAN NOT NULL,
+    sales_12m NUMERIC(16, 2) NOT NULL
+)
+"""
+
+_TIER_RANK_SQL = "CASE {col} " + " ".join(f"WHEN '{t}' THEN {i}" for t, i in TIER_ORDER.items()) + " END"
+
+INSERT_TIER_CHANGES = f"""
+INSERT INTO scoring_tierchange (run_id, customer_id, from_tier, to_tier, direction)
+SELECT %(run)s, c.id, c.tier, r.tier,
+       CASE WHEN {_TIER_RANK_SQL.format(col="r.tier")} < {_TIER_RANK_SQL.format(col="c.tier")}
+            THEN 'upgrade' ELSE 'downgrade' END
+FROM accounts_customer c
+JOIN scoring_result r ON r.customer_id = c.id
+WHERE c.tier <> '' AND c.tier <> r.tier
+"""
+
+UPDATE_CUSTOMERS = """
+UPDATE accounts_customer
+SET score = r.score, tier = r.tier, abc_class = r.abc_class, is_key_account = r.is_key_account,
+    size_class = r.size_class, value_class = r.value_class, matrix_quadrant = r.matrix_quadrant,
+    lifecycle_stage = r.lifecycle_stage, churn_risk = r.churn_risk, sales_12m = r.sales_12m,
+    scored_at = %(now)s
+FROM scoring_result r
+WHERE accounts_customer.id = r.customer_id
+"""
+
+INSERT_SNAPSHOTS = """
+INSERT INTO scoring_scoresnapshot (run_id, customer_id, score, rank, tier, abc_class, is_key_account, sales_12m)
+SELECT %(run)s, r.customer_id, r.score, r.rank, r.tier, r.abc_class, r.is_key_account, r.sales_12m
+FROM scoring_result r
+JOIN accounts_customer c ON c.id = r.customer_id
+"""
+
+
+def _money_text(cents: np.ndarray) -> list[str]:
+    """Integer cents → exact decimal text ('-12.05'), vectorised."""
+    sign = np.where(cents < 0, "-", "")
+    absolute = np.abs(cents)
+    units = (absolute // 100).astype(str)
+    hundredths = np.char.zfill((absolute % 100).astype(str), 2)
+    return np.char.add(np.char.add(np.char.add(sign, units), "."), hundredths).tolist()
+
+
+def _result_columns(results: engine.Results, *, booleans: tuple[str, str]) -> list[list]:
+    true, false = booleans
+    return [
+        results.ids.tolist(),
+        _money_text(results.score_centi),
+        results.rank.tolist(),
+        results.tier.tolist(),
+        results.abc_class.tolist(),
+        np.where(results.is_key_account, true, false).tolist(),
+        results.size_class.tolist(),
+        results.value_class.tolist(),
+        results.matrix_quadrant.tolist(),
+        results.lifecycle_stage.tolist(),
+        np.where(results.churn_risk, true, false).tolist(),
+        _money_text(results.sales_12m),
+    ]
+
+
+def _fill_result_table(cursor, results: engine.Results) -> None:
+    if connection.vendor == "postgresql":
+        for start in range(0, len(results.ids), 200_000):
+            part = slice(start, start + 200_000)
+            chunk = engine.Results(*(getattr(results, f)[part] for f in engine.Results.__dataclass_fields__))
+            columns = _result_columns(chunk, booleans=("t", "f"))
+            text = "\n".join("\t".join(map(str, row)) for row in zip(*columns, strict=True)) + "\n"
+            cursor.copy_expert(
+                f"COPY scoring_result ({', '.join(RESULT_COLUMNS)}) FROM STDIN", io.StringIO(text)
+            )
+    else:
+        placeholders = ", ".join(["%s"] * len(RESULT_COLUMNS))
+        rows = list(zip(*_result_columns(results, booleans=(1, 0)), strict=True))
+        cursor.executemany(
+            f"INSERT INTO scoring_result ({', '.join(RESULT_COLUMNS)}) VALUES ({placeholders})", rows
+        )
+
+
+def write_results(*, run: ScoringRun, results: engine.Results) -> None:
+    """All results, events and snapshots, and the run's success, in one transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS scoring_result")
+            cursor.execute(CREATE_RESULT_TABLE)
+            raw = cursor.cursor if connection.vendor == "postgresql" else cursor
+            _fill_result_table(raw, results)
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE scoring_result")
+            cursor.execute(INSERT_TIER_CHANGES, {"run": run.pk})
+            changes = cursor.rowcount
+            cursor.execute(UPDATE_CUSTOMERS, {"now": now})
+            cursor.execute(INSERT_SNAPSHOTS, {"run": run.pk})
+            scored = cursor.rowcount
+            cursor.execute("DROP TABLE scoring_result")
+        run.status, run.in_flight, run.progress = RunStatus.SUCCEEDED, None, 100
+        run.customers_scored, run.tier_changes, run.finished_at = scored, max(changes, 0), now
+        run.save(
+            update_fields=[
+                "status",
+                "in_flight",
+                "progress",
+                "customers_scored",
+                "tier_changes",
+                "finished_at",
+            ]
+        )
+    logger.info("scoring run %s: %s customers, %s tier changes", run.pk, scored, changes)
+
+
+# --- Reading results ---------------------------------------------------------------------
+
+
+def run_preview(*, settings: dict) -> dict:
+    """How many customers would change tier if these settings were saved (nothing is written)."""
+    current = scoring_model_active()
+    candidate = ScoringModel(**{name: getattr(current, name) for name in ScoringModel.SETTING_FIELDS})
+    for name, value in settings.items():
+        if name not in ScoringModel.SETTING_FIELDS:
+            raise ValidationError({name: [_("Unknown setting.")]})
+        setattr(candidate, name, value)
+    candidate.full_clean(exclude=["is_active", "version"])
+    inputs = load_inputs(as_of=timezone.localdate())
+    proposed = engine.score_population(inputs, candidate.to_parameters())
+    now = engine.score_population(inputs, current.to_parameters())
+    stored = dict(Customer.objects.values_list("id", "tier"))
+    current_tiers = np.array([stored.get(int(i), "") or "" for i in inputs.ids], dtype="<U8")
+    baseline = np.where(current_tiers == "", now.tier, current_tiers)
+    moved = proposed.tier != baseline
+    order = np.array([TIER_ORDER[t] for t in proposed.tier.tolist()]) if len(inputs.ids) else np.array([])
+    base_order = np.array([TIER_ORDER[t] for t in baseline.tolist()]) if len(inputs.ids) else np.array([])
+    return {
+        "customers": int(len(inputs.ids)),
+        "would_change_tier": int(moved.sum()),
+        "upgrades": int((order < base_order).sum()) if len(inputs.ids) else 0,
+        "downgrades": int((order > base_order).sum()) if len(inputs.ids) else 0,
+        "tier_counts": {tier: int((proposed.tier == tier).sum()) for tier in engine.TIERS},
+        "key_accounts": int(proposed.is_key_account.sum()),
+    }
