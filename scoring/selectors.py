@@ -1,0 +1,128 @@
+"""Reads of scoring results: the summary, a customer's history, the runs."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import Customer
+from users.models import Role, User
+
+from . import engine
+from .models import ScoreSnapshot, ScoringModel, ScoringRun, TierChange
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+ZERO = Decimal("0.00")
+HUNDREDTH = Decimal("0.01")
+
+
+def can_tune_scoring(user: User) -> bool:
+    """Managers and admins tune the model and start runs; reps only read results."""
+    return user.is_authenticated and (user.is_staff or user.role == Role.MANAGER)
+
+
+def runs_recent(*, limit: int = 50) -> QuerySet[ScoringRun]:
+    return ScoringRun.objects.select_related("model", "started_by").order_by("-created_at", "-id")[:limit]
+
+
+def run_in_flight() -> ScoringRun | None:
+    return ScoringRun.objects.filter(in_flight=True).first()
+
+
+def customer_score_history(*, customer: Customer, limit: int = 100) -> list[dict]:
+    """The customer's snapshot per run, newest first, with the tier move of that run."""
+    snapshots = (
+        ScoreSnapshot.objects.filter(customer=customer)
+        .select_related("run")
+        .order_by("-run__as_of", "-run_id")[:limit]
+    )
+    moves = dict(TierChange.objects.filter(customer=customer).values_list("run_id", "direction"))
+    return [
+        {
+            "run": snapshot.run_id,
+            "as_of": snapshot.run.as_of,
+            "scored_at": snapshot.run.finished_at,
+            "score": snapshot.score,
+            "rank": snapshot.rank,
+            "tier": snapshot.tier,
+            "abc_class": snapshot.abc_class,
+            "is_key_account": snapshot.is_key_account,
+            "sales_12m": snapshot.sales_12m,
+            "tier_move": moves.get(snapshot.run_id, ""),
+        }
+        for snapshot in snapshots
+    ]
+
+
+@dataclass(frozen=True)
+class Share:
+    count: int
+    revenue: Decimal
+    revenue_share: Decimal  # percent of the population's positive 12-month revenue
+
+
+def _share(count: int, revenue: Decimal, total: Decimal) -> Share:
+    revenue = revenue or ZERO
+    share = (revenue * 100 / total).quantize(HUNDREDTH) if total > 0 else ZERO
+    return Share(count=count, revenue=revenue, revenue_share=share)
+
+
+def scoring_summary(*, user: User, customers: QuerySet[Customer] | None = None) -> dict:
+    """Tier and ABC counts with revenue shares, key accounts and concentration, over the
+    customers `user` may see, in a fixed number of queries whatever the population."""
+    customers = customers if customers is not None else Customer.objects.visible_to(user)
+    positive = Q(sales_12m__gt=0)
+    totals = customers.aggregate(
+        customers=Count("id"),
+        scored=Count("id", filter=Q(scored_at__isnull=False)),
+        key_accounts=Count("id", filter=Q(is_key_account=True)),
+        revenue=Coalesce(Sum("sales_12m", filter=positive), Value(ZERO), output_field=MONEY),
+        squares=Coalesce(
+            Sum(F("sales_12m") * F("sales_12m"), filter=positive, output_field=MONEY),
+            Value(ZERO),
+            output_field=MONEY,
+        ),
+    )
+    total = totals["revenue"]
+    revenue = Coalesce(Sum("sales_12m", filter=positive), Value(ZERO), output_field=MONEY)
+    tiers = {
+        row["tier"]: row
+        for row in customers.exclude(tier="").values("tier").annotate(n=Count("id"), revenue=revenue)
+    }
+    classes = {
+        row["abc_class"]: row
+        for row in customers.exclude(abc_class="")
+        .values("abc_class")
+        .annotate(n=Count("id"), revenue=revenue)
+    }
+    top = list(
+        customers.filter(positive).order_by("-sales_12m", "id").values_list("sales_12m", flat=True)[:10]
+    )
+    model = ScoringModel.objects.filter(is_active=True).first()
+    top1 = _share(1, top[0] if top else ZERO, total).revenue_share
+    top10 = _share(len(top), sum(top, ZERO), total).revenue_share
+    hhi = (Decimal(totals["squares"]) * 10_000 / (total * total)).quantize(HUNDREDTH) if total > 0 else ZERO
+    warnings = []
+    if model is not None and total > 0:
+        if top1 > model.concentration_top1_limit:
+            warnings.append("top1")
+        if top10 > model.concentration_top10_limit:
+            warnings.append("top10")
+        if hhi > model.concentration_hhi_limit:
+            warnings.append("hhi")
+    return {
+        "customers": totals["customers"],
+        "scored": totals["scored"],
+        "key_accounts": totals["key_accounts"],
+        "revenue_12m": total,
+        "tiers": {
+            tier: _share(tiers.get(tier, {}).get("n", 0), tiers.get(tier, {}).get("revenue", ZERO), total)
+            for tier in engine.TIERS
+        },
+        "abc": {
+            cls: _share(classes.get(cls, {}).get("n", 0), classes.get(cls, {}).get("revenue", ZERO), total)
+            for cls in engine.ABC
+        },
+        "concentration": {"top1_share": top1, "top10_share": top10, "hhi": hhi, "warnings": warnings},
+    }

@@ -1,0 +1,108 @@
+from rest_framework import serializers
+
+from .models import ScoringModel, ScoringRun
+
+
+class ScoringRunSerializer(serializers.ModelSerializer):
+    model_version = serializers.IntegerField(source="model.version", read_only=True)
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ScoringRun
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "model_version",
+            "as_of",
+            "customers_scored",
+            "tier_changes",
+            "started_by",
+            "trigger",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "error",
+        ]
+        read_only_fields = fields
+
+
+class RunRequestSerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False, help_text="Score as of this date (default: today).")
+
+
+class ScoringModelSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ScoringModel
+        fields = ["version", "is_active", "note", "created_by", "created_at", *ScoringModel.SETTING_FIELDS]
+        read_only_fields = ["version", "is_active", "created_by", "created_at"]
+
+
+class ScoringSettingsSerializer(serializers.ModelSerializer):
+    """Settings for a new version or a preview: every field optional, validated like the model."""
+
+    class Meta:
+        model = ScoringModel
+        fields = ["note", *ScoringModel.SETTING_FIELDS]
+        extra_kwargs = {name: {"required": False} for name in fields}
+
+
+class PreviewSerializer(serializers.Serializer):
+    customers = serializers.IntegerField()
+    would_change_tier = serializers.IntegerField()
+    upgrades = serializers.IntegerField()
+    downgrades = serializers.IntegerField()
+    tier_counts = serializers.DictField(child=serializers.IntegerField())
+    key_accounts = serializers.IntegerField()
+
+
+class ShareSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    revenue = serializers.DecimalField(max_digits=20, decimal_places=2)
+    revenue_share = serializers.DecimalField(max_digits=6, decimal_places=2, help_text="percent")
+
+
+class TierSharesSerializer(serializers.Serializer):
+    platinum = ShareSerializer()
+    gold = ShareSerializer()
+    iron = ShareSerializer()
+    lead = ShareSerializer()
+
+
+class AbcSharesSerializer(serializers.Serializer):
+    A = ShareSerializer()
+    B = ShareSerializer()
+    C = ShareSerializer()
+
+
+class ConcentrationSerializer(serializers.Serializer):
+    top1_share = serializers.DecimalField(max_digits=6, decimal_places=2)
+    top10_share = serializers.DecimalField(max_digits=6, decimal_places=2)
+    hhi = serializers.DecimalField(max_digits=8, decimal_places=2)
+    warnings = serializers.ListField(child=serializers.ChoiceField(choices=["top1", "top10", "hhi"]))
+
+
+class SummarySerializer(serializers.Serializer):
+    customers = serializers.IntegerField()
+    scored = serializers.IntegerField()
+    key_accounts = serializers.IntegerField()
+    revenue_12m = serializers.DecimalField(max_digits=20, decimal_places=2)
+    tiers = TierSharesSerializer()
+    abc = AbcSharesSerializer()
+    concentration = ConcentrationSerializer()
+
+
+class ScoreHistorySerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    as_of = serializers.DateField()
+    scored_at = serializers.DateTimeField(allow_null=True)
+    score = serializers.DecimalField(max_digits=5, decimal_places=2)
+    rank = serializers.IntegerField()
+    tier = serializers.CharField()
+    abc_class = serializers.CharField()
+    is_key_account = serializers.BooleanField()
+    sales_12m = serializers.DecimalField(max_digits=16, decimal_places=2)
+    tier_move = serializers.CharField(help_text="upgrade, downgrade or empty")
