@@ -1,0 +1,254 @@
+"""Scoring benchmark: the project's whole scoring run against a hand-written SQL floor.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/scoring.py [--n 1000000]
+
+Creates a fresh database `kam_bench` on that server (dropped first), migrates it, generates
+N customers with 10 transactions each (and a visit for every other customer) with
+generate_series, then times, each in its own process so its peak memory can be read:
+
+(a) the project's run through scoring.services (inputs, engine, write-back, snapshots and
+    tier-change events), exactly what the Celery task does;
+(b) the floor: one hand-written SQL script computing the same score, ABC class and tier with
+    window functions, updating the customers and inserting the snapshot rows, with work_mem
+    raised for it.
+
+It prints both times, the ratio (a)/(b), rows per second and each process's peak RSS, and
+checks that (a) and (b) agree on every customer's score, tier and ABC class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DB = "kam_bench"
+AS_OF = "2026-06-30"
+
+
+def server_url(url: str, database: str) -> str:
+    parts = urlparse(url)
+    return urlunparse(parts._replace(path=f"/{database}"))
+
+
+def psql(url: str, sql: str) -> None:
+    subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], check=True)
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+GENERATE = """
+SET synchronous_commit = off;
+INSERT INTO accounts_customer (id, name, name_normalised, industry, region, source, status, potential,
+    demonstration, winnability, notes, created_at, updated_at, abc_class, tier, size_class, value_class,
+    matrix_quadrant, lifecycle_stage, prospect_grade)
+SELECT g, 'Bench customer ' || g, 'benchcustomer' || g,
+       (ARRAY['制造业','汽车','电子','医药','化工'])[1 + g % 5], (ARRAY['华东','华南','华北','西南'])[1 + g % 4],
+       '', CASE WHEN g % 7 = 0 THEN 'prospect' ELSE 'customer' END,
+       NULLIF((hashint4(g) & 7) % 6, 0), NULLIF((hashint4(g + 1) & 7) % 6, 0), NULLIF((hashint4(g + 2) & 7) % 6, 0),
+       '', now(), now(), '', '', '', '', '', '', ''
+FROM generate_series(1, %(n)s) g;
+SELECT setval(pg_get_serial_sequence('accounts_customer', 'id'), %(n)s);
+
+-- Skewed amounts: a lognormal-ish spread so that a few accounts take most of the revenue.
+INSERT INTO accounts_transaction (customer_id, reference, occurred_on, amount, margin, description, created_at, updated_at)
+SELECT c, 'B-' || c || '-' || k,
+       DATE '%(as_of)s' - ((hashint4(c * 16 + k) & 1023) %% 900),
+       round((exp(((hashint4(c) & 65535) / 65535.0) * 9) * (1 + (k %% 3)))::numeric, 2)
+         * CASE WHEN (c + k) %% 53 = 0 THEN -1 ELSE 1 END,
+       round((exp(((hashint4(c) & 65535) / 65535.0) * 9) * 0.2 - (c %% 11))::numeric, 2),
+       '', now(), now()
+FROM generate_series(1, %(n)s) c, generate_series(1, 10) k;
+
+INSERT INTO accounts_visit (customer_id, kind, occurred_at, summary, needs, objections, next_step, created_at, updated_at)
+SELECT c, 'visit', TIMESTAMPTZ '%(as_of)s 10:00+08' - ((c %% 200) || ' days')::interval, '', '', '', '', now(), now()
+FROM generate_series(1, %(n)s, 2) c;
+"""
+
+
+def generate(url: str, n: int) -> float:
+    admin = server_url(url, "postgres")
+    psql(admin, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    psql(admin, f"CREATE DATABASE {BENCH_DB}")
+    bench = server_url(url, BENCH_DB)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": bench, "DEBUG": "1"},
+        check=True,
+    )
+    sql = GENERATE.replace("%(n)s", str(n)).replace("%(as_of)s", AS_OF).replace("%%", "%")
+    subprocess.run(["psql", bench, "-v", "ON_ERROR_STOP=1", "-q"], input=sql, text=True, check=True)
+    psql(bench, "VACUUM ANALYZE")
+    return time.perf_counter() - started
+
+
+# --- (a) the project's run ------------------------------------------------------------------
+
+
+def measure_service(url: str) -> dict:
+    setup_django(url)
+    from datetime import date
+
+    from scoring.services import run_execute, run_request
+
+    run, _created = run_request(by=None, as_of=date.fromisoformat(AS_OF), trigger="bench", enqueue=False)
+    stages: dict[str, float] = {}
+    current = {"stage": "start", "since": time.perf_counter()}
+
+    def report(progress, stage):
+        # Called as each stage begins: the time since the previous call belongs to that stage.
+        now = time.perf_counter()
+        stages[current["stage"]] = round(now - current["since"], 2)
+        current.update(stage=stage, since=now)
+
+    started = time.perf_counter()
+    run_execute(run_id=run.pk, report=report)
+    elapsed = time.perf_counter() - started
+    run.refresh_from_db()
+    return {
+        "seconds": elapsed,
+        "customers": run.customers_scored,
+        "run": run.pk,
+        "stages": stages,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+# --- (b) the SQL floor ------------------------------------------------------------------------
+
+FLOOR = """
+SET work_mem = '512MB';
+BEGIN;
+CREATE TEMP TABLE floor_result ON COMMIT DROP AS
+WITH inputs AS (
+    SELECT c.id, COALESCE(t.sales, 0) AS sales,
+           COALESCE(c.potential, 0) AS potential, COALESCE(c.demonstration, 0) AS demonstration,
+           COALESCE(c.winnability, 0) AS winnability
+    FROM accounts_customer c
+    LEFT JOIN (SELECT customer_id, SUM(amount) AS sales FROM accounts_transaction
+               WHERE occurred_on > DATE '{as_of}' - 365 AND occurred_on <= DATE '{as_of}'
+               GROUP BY customer_id) t ON t.customer_id = c.id
+), dims AS (
+    SELECT *, count(*) OVER () AS n,
+           CASE WHEN sales <= 0 THEN 0
+                WHEN count(*) OVER () = 1 THEN 100
+                ELSE 100 * (rank() OVER (ORDER BY sales) - 1)::numeric / (count(*) OVER () - 1) END AS sales_dim
+    FROM inputs
+), scored AS (
+    SELECT id, sales, n,
+           round((40 * sales_dim
+                  + 30 * CASE WHEN potential > 0 THEN (potential - 1) * 25 ELSE 0 END
+                  + 15 * CASE WHEN demonstration > 0 THEN (demonstration - 1) * 25 ELSE 0 END
+                  + 15 * CASE WHEN winnability > 0 THEN (winnability - 1) * 25 ELSE 0 END) / 100, 2) AS score
+    FROM dims
+), ranked AS (
+    SELECT *, row_number() OVER (ORDER BY score DESC, sales DESC, id) AS position,
+           COALESCE(sum(GREATEST(sales, 0)) OVER (ORDER BY sales DESC, id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above,
+           sum(GREATEST(sales, 0)) OVER () AS total
+    FROM scored
+)
+SELECT id, score, position, sales,
+       CASE WHEN position <= ceil(0.05 * n) THEN 'platinum' WHEN position <= ceil(0.20 * n) THEN 'gold'
+            WHEN position <= ceil(0.50 * n) THEN 'iron' ELSE 'lead' END AS tier,
+       CASE WHEN sales <= 0 THEN 'C' WHEN above < 0.80 * total THEN 'A' WHEN above < 0.95 * total THEN 'B'
+            ELSE 'C' END AS abc_class,
+       position <= ceil(0.20 * n) AS is_key_account
+FROM ranked;
+UPDATE accounts_customer c
+SET score = r.score, tier = r.tier, abc_class = r.abc_class, is_key_account = r.is_key_account,
+    sales_12m = r.sales, scored_at = now()
+FROM floor_result r WHERE c.id = r.id;
+INSERT INTO scoring_scoresnapshot (run_id, customer_id, score, rank, tier, abc_class, is_key_account, sales_12m)
+SELECT {run}, id, score, position, tier, abc_class, is_key_account, sales FROM floor_result;
+COMMIT;
+"""
+
+
+def measure_floor(url: str, run_id: int) -> dict:
+    sql = FLOOR.format(as_of=AS_OF, run=run_id)
+    started = time.perf_counter()
+    process = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q"], input=sql, text=True, check=True)
+    del process
+    elapsed = time.perf_counter() - started
+    return {"seconds": elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=1_000_000, help="customers (10 transactions each)")
+    parser.add_argument("--measure-service", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+
+    if args.measure_service:
+        print(json.dumps(measure_service(url)))
+        return
+
+    print(f"generating {args.n:,} customers and {10 * args.n:,} transactions …", flush=True)
+    generated = generate(url, args.n)
+    bench = server_url(url, BENCH_DB)
+    print(f"  generated in {generated:.1f} s", flush=True)
+
+    child = subprocess.run(
+        [sys.executable, __file__, "--measure-service"],
+        env={**os.environ, "DATABASE_URL": bench},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    service = json.loads(child.stdout.strip().splitlines()[-1])
+    # Keep the service's results to compare, then let the floor do the same work from the same state.
+    psql(bench, "CREATE TABLE bench_service AS SELECT id, score, tier, abc_class FROM accounts_customer")
+    psql(bench, "UPDATE accounts_customer SET score = NULL, tier = '', abc_class = '', is_key_account = NULL")
+    psql(bench, "DELETE FROM scoring_scoresnapshot; DELETE FROM scoring_tierchange")
+    psql(bench, "VACUUM ANALYZE accounts_customer")
+    floor = measure_floor(bench, service["run"])
+    floor_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    check = subprocess.run(
+        ["psql", bench, "-At", "-c",
+         "SELECT count(*) FROM accounts_customer c JOIN bench_service s USING (id) "
+         "WHERE (c.score, c.tier, c.abc_class) IS DISTINCT FROM (s.score, s.tier, s.abc_class)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+
+    ratio = service["seconds"] / floor["seconds"]
+    print()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"customers: {service['customers']:,}; transactions: {10 * args.n:,}")
+    print(
+        f"(a) project run:  {service['seconds']:8.2f} s  {service['customers'] / service['seconds']:>10,.0f} rows/s"
+        f"  peak RSS {service['peak_rss_mb']:.0f} MB  stages {service['stages']}"
+    )
+    print(
+        f"(b) SQL floor:    {floor['seconds']:8.2f} s  {service['customers'] / floor['seconds']:>10,.0f} rows/s"
+        f"  (psql client RSS {floor_rss:.0f} MB; the work is in the server)"
+    )
+    print(f"ratio (a)/(b):    {ratio:8.2f}   target ≤ 0.80")
+    print(f"customers where (a) and (b) disagree on score/tier/ABC: {check}")
+
+
+if __name__ == "__main__":
+    main()
