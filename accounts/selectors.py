@@ -20,17 +20,20 @@ ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 # Orderings offered to lists (page and API alike): public name → ORM ordering.
+# Empty values (not scored, never visited) go last either way: PostgreSQL would otherwise
+# put them first when descending and SQLite first when ascending.
 CUSTOMER_ORDERINGS = {
-    "name": ("name", "id"),
-    "-name": ("-name", "-id"),
-    "score": ("score", "id"),
-    "-score": ("-score", "id"),
-    "sales_12m": ("sales_12m", "id"),
-    "-sales_12m": ("-sales_12m", "id"),
-    "updated_at": ("updated_at", "id"),
-    "-updated_at": ("-updated_at", "-id"),
-    "last_visit_at": ("last_visit_at", "id"),
-    "-last_visit_at": ("-last_visit_at", "id"),
+    "name": (F("name").asc(), "id"),
+    "-name": (F("name").desc(), "-id"),
+    # Not-yet-scored customers (NULL) sort last either way, on PostgreSQL as on SQLite.
+    "score": (F("score").asc(nulls_last=True), "id"),
+    "-score": (F("score").desc(nulls_last=True), "id"),
+    "sales_12m": (F("sales_12m").asc(nulls_last=True), "id"),
+    "-sales_12m": (F("sales_12m").desc(nulls_last=True), "id"),
+    "updated_at": (F("updated_at").asc(), "id"),
+    "-updated_at": (F("updated_at").desc(), "-id"),
+    "last_visit_at": (F("last_visit_at").asc(nulls_last=True), "id"),
+    "-last_visit_at": (F("last_visit_at").desc(nulls_last=True), "id"),
 }
 
 

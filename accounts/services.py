@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,6 +47,20 @@ def can_see_personal_profile(user: User, customer: Customer) -> bool:
     if can_manage_customer(user, customer):
         return True
     return AccountTeamMember.objects.filter(customer=customer, user=user).exists()
+
+
+def personal_profile_customer_ids(user: User, customer_ids: Iterable[int]) -> set[int]:
+    """Of `customer_ids`, those whose contacts' personal profiles `user` may see: the rule of
+    `can_see_personal_profile`, for a whole list of contacts in one query."""
+    customer_ids = set(customer_ids)
+    if user.is_staff or not customer_ids:
+        return customer_ids
+    team = AccountTeamMember.objects.filter(user=user).values("customer_id")
+    return set(
+        Customer.objects.filter(pk__in=customer_ids)
+        .filter(Q(owner=user) | Q(owner__in=owner_choices(user)) | Q(pk__in=team))
+        .values_list("pk", flat=True)
+    )
 
 
 # --- Customers -------------------------------------------------------------------------------
@@ -216,11 +230,7 @@ def visit_log(
     location_accuracy_m: float | None = None,
 ) -> Visit:
     """Record a visit, call or meeting. Contacts must belong to the customer."""
-    foreign = [contact for contact in contacts if contact.customer_id != customer.pk]
-    if foreign:
-        raise ValidationError(
-            {"contacts": [_("%(name)s is not a contact of this customer.") % {"name": foreign[0]}]}
-        )
+    _check_visit_contacts(customer_id=customer.pk, contacts=contacts)
     visit = Visit(
         customer=customer,
         by=by,
@@ -238,6 +248,47 @@ def visit_log(
     visit.full_clean()
     visit.save()
     visit.contacts.set(contacts)
+    return visit
+
+
+def _check_visit_contacts(*, customer_id: int, contacts: Sequence[Contact]) -> None:
+    foreign = [contact for contact in contacts if contact.customer_id != customer_id]
+    if foreign:
+        raise ValidationError(
+            {"contacts": [_("%(name)s is not a contact of this customer.") % {"name": foreign[0]}]}
+        )
+
+
+VISIT_EDITABLE = (
+    "kind",
+    "occurred_at",
+    "summary",
+    "needs",
+    "objections",
+    "next_step",
+    "follow_up_on",
+    "latitude",
+    "longitude",
+    "location_accuracy_m",
+)
+
+
+@transaction.atomic
+def visit_update(*, visit: Visit, contacts: Sequence[Contact] | None = None, **fields) -> Visit:
+    """Correct a logged visit; the customer stays. A new follow-up date opens the follow-up again."""
+    unknown = set(fields) - set(VISIT_EDITABLE)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    if contacts is not None:
+        _check_visit_contacts(customer_id=visit.customer_id, contacts=contacts)
+    if "follow_up_on" in fields and fields["follow_up_on"] != visit.follow_up_on:
+        visit.follow_up_done_at = None
+    for name, value in fields.items():
+        setattr(visit, name, value)
+    visit.full_clean()
+    visit.save()
+    if contacts is not None:
+        visit.contacts.set(contacts)
     return visit
 
 

@@ -8,16 +8,22 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import routers
 
+from accounts.api import ContactViewSet, CustomerViewSet, TransactionViewSet, VisitViewSet
 from users.api import MeView, TeamViewSet, TokenView
 
 from . import views
 
 router = routers.DefaultRouter()
 router.register("teams", TeamViewSet, basename="team")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("transactions", TransactionViewSet, basename="transaction")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("", include("scoring.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -25,6 +31,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("accounts.urls")),
     path("", include("accounts.io_urls")),
+    path("", include("scoring.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

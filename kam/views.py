@@ -3,19 +3,16 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found, server_error
 
+from accounts import views as accounts_views
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    context = {
-        "member_of": user.teams.prefetch_related("members", "managers").order_by("name"),
-        "manages": user.managed_teams.prefetch_related("members").order_by("name"),
-    }
-    return render(request, "home.html", context)
+    """ "My day" for every role for now; managers will get their dashboard here later."""
+    return accounts_views.my_day(request)
 
 
 @login_not_required

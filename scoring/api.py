@@ -127,6 +127,7 @@ class ScoreHistoryView(generics.GenericAPIView):
 
     serializer_class = ScoreHistorySerializer
     pagination_class = None
+    queryset = Customer.objects.none()  # for the schema's path parameter; rows come from visible_to
 
     @extend_schema(responses=ScoreHistorySerializer(many=True))
     def get(self, request, pk: int):

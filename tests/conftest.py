@@ -90,3 +90,14 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def eager_celery():
+    """Run queued tasks in-process, as a laptop without a broker does (CI sets a real broker)."""
+    from kam.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous

@@ -195,7 +195,9 @@ def test_visit_log_refuses_half_a_location_and_bad_kinds(rep):
 
 def test_follow_up_done_once(rep):
     customer = CustomerFactory(owner=rep)
-    visit = visit_log(customer=customer, by=rep, occurred_at=timezone.now(), follow_up_on=timezone.localdate())
+    visit = visit_log(
+        customer=customer, by=rep, occurred_at=timezone.now(), follow_up_on=timezone.localdate()
+    )
     follow_up_mark_done(visit=visit, by=rep)
     first = Visit.objects.get().follow_up_done_at
     follow_up_mark_done(visit=visit, by=rep)

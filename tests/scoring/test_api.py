@@ -33,7 +33,7 @@ def scored_now():
 
 
 def test_manager_starts_a_run_and_gets_202(
-    api_client, manager, population, django_capture_on_commit_callbacks
+    eager_celery, api_client, manager, population, django_capture_on_commit_callbacks
 ):
     api_client.force_authenticate(manager)
     with django_capture_on_commit_callbacks(execute=True):

@@ -54,7 +54,7 @@ def test_invalid_form_shows_errors_and_saves_nothing(client, manager):
     assert ScoringModel.objects.count() == 1
 
 
-def test_run_button_runs_and_redirects(client, manager, django_capture_on_commit_callbacks):
+def test_run_button_runs_and_redirects(eager_celery, client, manager, django_capture_on_commit_callbacks):
     TransactionFactory(customer=CustomerFactory(status="customer"))
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):

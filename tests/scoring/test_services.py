@@ -71,7 +71,7 @@ def test_load_inputs_aggregates_in_one_pass():
     assert len(inputs.ids) == 5
 
 
-def test_a_run_writes_results_and_snapshots(django_capture_on_commit_callbacks):
+def test_a_run_writes_results_and_snapshots(eager_celery, django_capture_on_commit_callbacks):
     customers = populate()
     with django_capture_on_commit_callbacks(execute=True):
         run, created = run_request(by=None, as_of=AS_OF)

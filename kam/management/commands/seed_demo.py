@@ -1,11 +1,16 @@
-"""`seed_demo`: demo logins and teams (and, as the apps grow, demo customers and activity).
+"""`seed_demo`: demo logins and teams, then ~300 demo customers with contacts, visits,
+competitors and three years of transactions (accounts.demo).
 
-Idempotent: running it again updates the same rows instead of adding new ones.
+Idempotent: running it again updates the same logins and adds no customer, contact, visit or
+transaction twice; transaction dates are moved to stay relative to today.
 """
+
+from time import perf_counter
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.demo import demo_load, demo_summary
 from users.models import Role
 from users.services import user_upsert
 
@@ -25,7 +30,12 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Load demo logins and teams (idempotent) and print the logins."
+    help = "Load demo logins, teams and customers with their activity (idempotent) and print the logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--logins-only", action="store_true", help="Only the demo logins and teams, no customers."
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -40,7 +50,25 @@ class Command(BaseCommand):
             )
             user.last_name, user.first_name = last_name, first_name
             user.save(update_fields=["last_name", "first_name"])
+        if not options["logins_only"]:
+            self.load_customers()
         self.print_logins()
+
+    def load_customers(self) -> None:
+        started = perf_counter()
+        result = demo_load()
+        seconds = perf_counter() - started
+        totals = demo_summary()
+        self.stdout.write(
+            f"Demo customers loaded in {seconds:.1f}s: "
+            f"{result.customers_created} customers, {result.contacts_created} contacts, "
+            f"{result.visits_created} visits, {result.competitors_created} competitors and "
+            f"{result.transactions_created} transactions created, "
+            f"{result.transactions_updated} transactions moved to today's dates."
+        )
+        self.stdout.write(
+            "In the database: " + ", ".join(f"{count} {name}" for name, count in totals.items())
+        )
 
     def print_logins(self) -> None:
         self.stdout.write("")

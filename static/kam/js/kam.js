@@ -1,4 +1,5 @@
-// KAM page behaviour shared by every page: the phone menu and auto-submitting selects.
+// KAM page behaviour shared by every page: the phone menu, auto-submitting selects, and
+// sections folded on a phone but open on a wide screen.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -11,4 +12,10 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
   });
+  // Same width as the desktop layout in kam.css (48rem).
+  if (window.matchMedia("(min-width: 48rem)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+      details.open = true;
+    });
+  }
 })();

@@ -1,0 +1,244 @@
+"""REST endpoints for customers, contacts, visits and transactions under /api/v1/.
+
+Every queryset starts from the model's `visible_to(user)`, so a record the caller may not see
+is a 404 on retrieve, update and delete and never appears in a list, a search or a filter.
+Writes are `accounts.services` calls; the serializers only validate and shape.
+"""
+
+from django.core.exceptions import RequestDataTooBig
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from users.models import User
+
+from . import services
+from .filters import BIGINT_MAX, ContactFilter, CustomerFilter, TransactionFilter, VisitFilter
+from .models import Contact, Customer, Transaction, Visit
+from .selectors import customer_list
+from .serializers import (
+    ContactSerializer,
+    CustomerSerializer,
+    TransactionBatchErrorSerializer,
+    TransactionBatchResultSerializer,
+    TransactionSerializer,
+    VisitSerializer,
+    id_or_none,
+)
+
+TRANSACTION_BATCH_MAX = 5000
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "payload_too_large"
+
+
+class AccountsViewSet(viewsets.ModelViewSet):
+    """Filters come from each resource's FilterSet only (no DRF OrderingFilter: customers have
+    their own `ordering` filter, which refuses unknown values instead of ignoring them)."""
+
+    filter_backends = [DjangoFilterBackend]
+
+    def handle_exception(self, exc):
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE when DRF reads it; answer in
+        # JSON like every other API error rather than with Django's HTML 400 page.
+        if isinstance(exc, RequestDataTooBig):
+            exc = PayloadTooLarge()
+        return super().handle_exception(exc)
+
+    def reload(self, instance):
+        """The written row as the list shows it (annotations and prefetches included)."""
+        return self.get_queryset().filter(pk=instance.pk).first() or instance
+
+
+@extend_schema(tags=["customers"])
+class CustomerViewSet(AccountsViewSet):
+    """Customers the caller may see: their own, their account teams', and for a manager those
+    of their teams' members. Deleting needs the owner, their manager or an admin (else 403);
+    a customer with transactions cannot be deleted (400)."""
+
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+
+    def get_queryset(self):
+        return customer_list(user=self.request.user).prefetch_related(
+            Prefetch("account_team", queryset=User.objects.only("id"))
+        )
+
+    def perform_create(self, serializer):
+        customer = services.customer_create(by=self.request.user, **serializer.validated_data)
+        serializer.instance = self.reload(customer)
+
+    def perform_update(self, serializer):
+        customer = services.customer_update(
+            customer=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
+        serializer.instance = self.reload(customer)
+
+    def perform_destroy(self, instance):
+        services.customer_delete(customer=instance, by=self.request.user)
+
+
+@extend_schema(tags=["contacts"])
+class ContactViewSet(AccountsViewSet):
+    """Contacts of the customers the caller may see. A contact stays with its customer."""
+
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+
+    def get_queryset(self):
+        return Contact.objects.visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.contact_save(contact=Contact(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        contact = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(contact, name, value)
+        serializer.instance = services.contact_save(contact=contact)
+
+
+@extend_schema(tags=["visits"])
+class VisitViewSet(AccountsViewSet):
+    """Visits, calls and meetings at the customers the caller may see, logged by the caller.
+    A visit stays with its customer; its contacts must be that customer's."""
+
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilter
+
+    def get_queryset(self):
+        return Visit.objects.visible_to(self.request.user).prefetch_related(
+            Prefetch("contacts", queryset=Contact.objects.only("id"))
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.visit_log(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        fields = {name: value for name, value in serializer.validated_data.items() if name != "customer"}
+        serializer.instance = services.visit_update(visit=serializer.instance, **fields)
+
+    @extend_schema(
+        request=None,
+        responses={200: VisitSerializer, 400: OpenApiResponse(description="The visit has no follow-up.")},
+    )
+    @action(detail=True, methods=["post"], url_path="follow-up-done")
+    def follow_up_done(self, request, pk=None):
+        """Tick off the visit's follow-up; doing it again keeps the first time."""
+        visit = services.follow_up_mark_done(visit=self.get_object(), by=request.user)
+        return Response(self.get_serializer(visit).data)
+
+
+@extend_schema(tags=["transactions"])
+class TransactionViewSet(AccountsViewSet):
+    """Order and invoice lines of the customers the caller may see, keyed by the ERP's reference."""
+
+    serializer_class = TransactionSerializer
+    filterset_class = TransactionFilter
+
+    def get_queryset(self):
+        return Transaction.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        summary="Create or update one transaction, or push a batch",
+        request=PolymorphicProxySerializer(
+            component_name="TransactionPush",
+            serializers=[TransactionSerializer, TransactionSerializer(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="TransactionPushResult",
+                serializers=[TransactionSerializer, TransactionBatchResultSerializer],
+                resource_type_field_name=None,
+                many=False,
+            ),
+            200: TransactionSerializer,
+            400: OpenApiResponse(
+                TransactionBatchErrorSerializer,
+                description="One object: field → messages, as everywhere. An array: "
+                '`{"errors": [{"index": 3, "errors": {"amount": ["…"]}}]}`, one entry per bad row '
+                '(index from 0); an empty or oversized array: `{"non_field_errors": ["…"]}`.',
+            ),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """One object, or an array of up to 5,000 (an ERP push).
+
+        A reference seen before updates that transaction instead of adding a second one, so
+        re-sending a batch is safe. One object: 201 with the new transaction, or 200 with the
+        updated one. An array is written whole or not at all: 201 with
+        `{"created": n, "updated": m}` when every row is valid, else 400 with every bad row's
+        index and field errors and nothing written. A customer the caller cannot see, or a
+        reference already used at such a customer, is an error of that row.
+        """
+        if not isinstance(request.data, list):
+            rows, errors = self._validate_rows([request.data])
+            if errors:
+                raise exceptions.ValidationError(errors[0]["errors"])
+            result = services.transactions_upsert(rows=rows)
+            transaction = self.get_queryset().get(reference=rows[0].reference)
+            return Response(
+                self.get_serializer(transaction).data,
+                status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            )
+        if not request.data:
+            raise exceptions.ValidationError({"non_field_errors": [_("Send at least one transaction.")]})
+        if len(request.data) > TRANSACTION_BATCH_MAX:
+            message = _("Send at most %(max)d transactions at a time.") % {"max": TRANSACTION_BATCH_MAX}
+            raise exceptions.ValidationError({"non_field_errors": [message]})
+        rows, errors = self._validate_rows(request.data)
+        if errors:
+            return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        result = services.transactions_upsert(rows=rows)
+        return Response(
+            {"created": result.created, "updated": result.updated}, status=status.HTTP_201_CREATED
+        )
+
+    def perform_update(self, serializer):
+        # The reference cannot change (the serializer refuses it), so this updates in place.
+        services.transactions_upsert(rows=[serializer.to_row()])
+        serializer.instance = self.reload(serializer.instance)
+
+    def _validate_rows(self, data: list) -> tuple[list[services.TransactionRow], list[dict]]:
+        """Every row checked, in a fixed number of queries: the valid rows, and the errors of
+        the others as `[{"index": i, "errors": {field: [message]}}]`."""
+        visible = Customer.objects.visible_to(self.request.user)
+        ids = {id_or_none(item.get("customer")) for item in data if isinstance(item, dict)}
+        customers = visible.in_bulk([pk for pk in ids if pk is not None and 0 < pk <= BIGINT_MAX])
+        context = {**self.get_serializer_context(), "visible_customers": customers}
+        valid, errors = {}, {}
+        for index, item in enumerate(data):
+            serializer = TransactionSerializer(data=item, context=context)
+            if serializer.is_valid():
+                valid[index] = serializer.to_row()
+            else:
+                errors[index] = serializer.errors
+        taken = _references_of_hidden_customers(visible, {row.reference for row in valid.values()})
+        for index, row in valid.items():
+            if row.reference in taken:
+                errors[index] = {"reference": [_("A transaction with this reference already exists.")]}
+        rows = [row for index, row in valid.items() if index not in errors]
+        return rows, [{"index": index, "errors": errors[index]} for index in sorted(errors)]
+
+
+def _references_of_hidden_customers(visible: QuerySet[Customer], references: set[str]) -> set[str]:
+    """The references already used by transactions of customers outside `visible`: writing
+    them would move another rep's transaction, so they are refused (as taken)."""
+    references = sorted(references)
+    taken: set[str] = set()
+    for start in range(0, len(references), 1000):  # stay under SQLite's bound-parameter limit
+        taken.update(
+            Transaction.objects.filter(reference__in=references[start : start + 1000])
+            .exclude(customer__in=visible)
+            .values_list("reference", flat=True)
+        )
+    return taken

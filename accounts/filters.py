@@ -1,0 +1,121 @@
+"""Query-string filters of the accounts API lists.
+
+A value that is not valid (an unknown tier, `owner=abc`, `is_key_account=maybe`, an unknown
+ordering) is a 400 naming the parameter, never silently ignored. The filters narrow a
+queryset that already comes from `visible_to(user)`; they never widen it.
+"""
+
+from django import forms
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from .models import AbcClass, Contact, Customer, CustomerStatus, Tier, Transaction, Visit, VisitKind
+from .selectors import CUSTOMER_ORDERINGS, customer_search
+
+BIGINT_MAX = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A database id: a whole number within the range of a bigint column."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.NumberFilter):
+    field_class = IdField
+
+
+def _is_true(value: str) -> bool:
+    return value == "true"
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class TrueFalseFilter(filters.TypedChoiceFilter):
+    """`true` or `false`, anything else a 400 (django-filter's BooleanFilter ignores junk)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("coerce", _is_true)
+        super().__init__(*args, **kwargs)
+
+
+class CustomerFilter(filters.FilterSet):
+    tier = filters.ChoiceFilter(choices=Tier.choices)
+    abc_class = filters.ChoiceFilter(choices=AbcClass.choices)
+    status = filters.ChoiceFilter(choices=CustomerStatus.choices)
+    region = filters.CharFilter()
+    industry = filters.CharFilter()
+    owner = IdFilter(field_name="owner_id", help_text="The owner's user id.")
+    is_key_account = TrueFalseFilter()
+    search = filters.CharFilter(
+        method="filter_search", help_text="Part of the customer's or a contact's name."
+    )
+    ordering = filters.ChoiceFilter(
+        choices=[(name, name) for name in CUSTOMER_ORDERINGS],
+        method="filter_ordering",
+        help_text="Sort order; `-` for descending. Default: name.",
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["tier", "abc_class", "status", "region", "industry", "owner", "is_key_account"]
+
+    def filter_search(self, queryset, name, value: str):
+        return customer_search(queryset, value)
+
+    def filter_ordering(self, queryset, name, value: str):
+        return queryset.order_by(*CUSTOMER_ORDERINGS[value])
+
+
+class ContactFilter(filters.FilterSet):
+    customer = IdFilter(field_name="customer_id", help_text="The customer's id.")
+    search = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the name.")
+
+    class Meta:
+        model = Contact
+        fields = ["customer"]
+
+
+class VisitFilter(filters.FilterSet):
+    customer = IdFilter(field_name="customer_id", help_text="The customer's id.")
+    by = IdFilter(field_name="by_id", help_text="The id of the user who logged the visit.")
+    kind = filters.ChoiceFilter(choices=VisitKind.choices)
+    follow_up_open = TrueFalseFilter(
+        method="filter_follow_up_open",
+        help_text="true: a follow-up date is set and not done yet; false: everything else.",
+    )
+    occurred_from = filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__gte", help_text="On or after this day."
+    )
+    occurred_to = filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__lte", help_text="On or before this day."
+    )
+
+    class Meta:
+        model = Visit
+        fields = ["customer", "by", "kind"]
+
+    def filter_follow_up_open(self, queryset, name, value: bool):
+        if value:
+            return queryset.follow_ups_open()
+        return queryset.exclude(pk__in=Visit.objects.follow_ups_open().values("pk"))
+
+
+class TransactionFilter(filters.FilterSet):
+    customer = IdFilter(field_name="customer_id", help_text="The customer's id.")
+    reference = filters.CharFilter(help_text="The ERP's reference, exactly.")
+    occurred_from = filters.DateFilter(
+        field_name="occurred_on", lookup_expr="gte", help_text="On or after this day."
+    )
+    occurred_to = filters.DateFilter(
+        field_name="occurred_on", lookup_expr="lte", help_text="On or before this day."
+    )
+
+    class Meta:
+        model = Transaction
+        fields = ["customer", "reference"]

@@ -1,0 +1,343 @@
+"""The JSON shape of customers, contacts, visits and transactions, and the checks on what comes in.
+
+Serializers validate and shape; the writes themselves are `accounts.services` calls made by
+the views in `accounts/api.py`. Every related id a client may send is looked up among the
+objects the caller may see (or, for users, assign), so any other id "does not exist" (400).
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from users.models import User
+
+from . import services
+from .models import Contact, Customer, Transaction, Visit
+
+# --- Fields ----------------------------------------------------------------------------------
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """An optional choice: stored as "" in the database, null (or "") over the API."""
+
+    def __init__(self, **kwargs):
+        kwargs["allow_null"] = True
+        if not kwargs.get("read_only"):
+            kwargs["allow_blank"] = True
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        return super().run_validation("" if data is None else data)
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)
+
+
+class KeepCurrentMixin:
+    """A related id equal to the instance's current value is accepted as it is, so a client
+    can send back what it was given (PUT) even where it could not choose that value itself,
+    e.g. a team member repeating the owner, who is not among the users they may assign."""
+
+    def to_internal_value(self, data):
+        instance = getattr(self.parent, "instance", None)
+        if isinstance(instance, models.Model) and not isinstance(data, bool):
+            current = getattr(instance, f"{self.source}_id", None)
+            if current is not None and str(data) == str(current):
+                return getattr(instance, self.source)
+        return super().to_internal_value(data)
+
+
+class VisibleCustomerField(KeepCurrentMixin, serializers.PrimaryKeyRelatedField):
+    """A customer id the caller may see.
+
+    A batch can load its customers once and pass them as `visible_customers` in the context
+    ({id: customer}); the field then looks ids up there instead of one query per row.
+    """
+
+    def get_queryset(self):
+        return Customer.objects.visible_to(self.context["request"].user)
+
+    def to_internal_value(self, data):
+        preloaded = self.context.get("visible_customers")
+        if preloaded is None:
+            return super().to_internal_value(data)
+        pk = id_or_none(data)
+        if pk is None:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if pk not in preloaded:
+            self.fail("does_not_exist", pk_value=data)
+        return preloaded[pk]
+
+
+def id_or_none(data) -> int | None:
+    """The integer id a client sent, read as PrimaryKeyRelatedField reads it (42 or "42")."""
+    if isinstance(data, bool) or not isinstance(data, int | str):
+        return None
+    try:
+        return int(data)
+    except ValueError:
+        return None
+
+
+class AssignableOwnerField(KeepCurrentMixin, serializers.PrimaryKeyRelatedField):
+    """A user the caller may make a customer's owner (`services.owner_choices`)."""
+
+    def get_queryset(self):
+        return services.owner_choices(self.context["request"].user)
+
+
+class AccountTeamMemberField(serializers.PrimaryKeyRelatedField):
+    """Any active user may join an account team (regional or solution sales from other teams);
+    whether the caller may change the team is the service's decision."""
+
+    def get_queryset(self):
+        return User.objects.filter(is_active=True)
+
+
+class VisibleContactField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return Contact.objects.visible_to(self.context["request"].user)
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    # Optional choices (blank CharFields with choices) read and write as null, not "".
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if model_field.choices and model_field.blank and isinstance(model_field, models.CharField):
+            field_class = BlankAsNullChoiceField
+            field_kwargs.pop("allow_blank", None)
+            field_kwargs.pop("allow_null", None)
+        return field_class, field_kwargs
+
+    def unchanged_on_update(self, value, field_name: str):
+        """The value of a field that is set at creation and then stays."""
+        if self.instance is not None and value != getattr(self.instance, field_name):
+            raise serializers.ValidationError(_("This field cannot be changed."))
+        return value
+
+
+# --- Customers -------------------------------------------------------------------------------
+
+
+class CustomerSerializer(ApiModelSerializer):
+    """A customer, with the scoring results (read-only, null until the first scoring run)."""
+
+    parent = VisibleCustomerField(required=False, allow_null=True)
+    referred_by = VisibleCustomerField(required=False, allow_null=True)
+    owner = AssignableOwnerField(
+        required=False,
+        help_text="The user responsible; defaults to the caller. A rep may only assign themselves, "
+        "a manager the members of their teams.",
+    )
+    account_team = AccountTeamMemberField(many=True, required=False)
+    last_visit_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "name",
+            "industry",
+            "region",
+            "parent",
+            "source",
+            "referred_by",
+            "status",
+            "owner",
+            "account_team",
+            "potential",
+            "demonstration",
+            "winnability",
+            "notes",
+            "created_at",
+            "updated_at",
+            *Customer.SCORING_FIELDS,
+            "last_visit_at",
+        ]
+        read_only_fields = ["created_at", "updated_at", *Customer.SCORING_FIELDS]
+        extra_kwargs = {"score": {"coerce_to_string": False}}
+
+
+# --- Contacts --------------------------------------------------------------------------------
+
+
+class ContactListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        # Who may see which profiles is worked out once for the whole page, not once per row.
+        contacts = list(data.all() if isinstance(data, models.Manager) else data)
+        self.context["profile_customer_ids"] = services.personal_profile_customer_ids(
+            self.context["request"].user, {contact.customer_id for contact in contacts}
+        )
+        return super().to_representation(contacts)
+
+
+class ContactSerializer(ApiModelSerializer):
+    """A contact; the personal-profile fields appear only for the account team, the owner's
+    manager and admins (`services.can_see_personal_profile`)."""
+
+    customer = VisibleCustomerField()
+
+    class Meta:
+        model = Contact
+        list_serializer_class = ContactListSerializer
+        fields = [
+            "id",
+            "customer",
+            "name",
+            "title",
+            "department",
+            "phone",
+            "email",
+            "wechat",
+            "buying_role",
+            "influence",
+            "relationship_strength",
+            "attitude",
+            "notes",
+            *Contact.PROFILE_FIELDS,
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            name: {"help_text": "Personal profile: present only for the account team."}
+            for name in Contact.PROFILE_FIELDS
+        }
+
+    def validate_customer(self, customer):
+        return self.unchanged_on_update(customer, "customer")
+
+    def validate(self, attrs):
+        sent = [name for name in Contact.PROFILE_FIELDS if name in attrs]
+        customer = attrs.get("customer") or getattr(self.instance, "customer", None)
+        if sent and not services.can_see_personal_profile(self.context["request"].user, customer):
+            message = _("Only the account team can write a contact's personal profile.")
+            raise serializers.ValidationError(dict.fromkeys(sent, [message]))
+        return attrs
+
+    def to_representation(self, contact):
+        data = super().to_representation(contact)
+        allowed = self.context.get("profile_customer_ids")
+        if allowed is None:
+            may_see = services.can_see_personal_profile(self.context["request"].user, contact.customer)
+        else:
+            may_see = contact.customer_id in allowed
+        if not may_see:
+            for name in Contact.PROFILE_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+# --- Visits ----------------------------------------------------------------------------------
+
+
+class VisitSerializer(ApiModelSerializer):
+    """A visit, call or meeting, logged by the caller (`by`)."""
+
+    customer = VisibleCustomerField()
+    contacts = VisibleContactField(
+        many=True, required=False, help_text="Contacts present; each must be a contact of the customer."
+    )
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True
+    )
+    location_accuracy_m = serializers.FloatField(min_value=0, required=False, allow_null=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "kind",
+            "occurred_at",
+            "customer",
+            "contacts",
+            "summary",
+            "needs",
+            "objections",
+            "next_step",
+            "follow_up_on",
+            "follow_up_done_at",
+            "by",
+            "latitude",
+            "longitude",
+            "location_accuracy_m",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["follow_up_done_at", "by", "created_at", "updated_at"]
+
+    def validate_customer(self, customer):
+        return self.unchanged_on_update(customer, "customer")
+
+    def validate(self, attrs):
+        latitude = attrs.get("latitude", getattr(self.instance, "latitude", None))
+        longitude = attrs.get("longitude", getattr(self.instance, "longitude", None))
+        if (latitude is None) != (longitude is None):
+            message = _("Send both latitude and longitude, or neither.")
+            raise serializers.ValidationError({"latitude": [message], "longitude": [message]})
+        return attrs
+
+
+# --- Transactions ----------------------------------------------------------------------------
+
+
+class TransactionSerializer(ApiModelSerializer):
+    """An order or invoice line in CNY; amount and margin may be negative (credit notes)."""
+
+    customer = VisibleCustomerField()
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "id",
+            "customer",
+            "reference",
+            "occurred_on",
+            "amount",
+            "margin",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        # A known reference is an update (upsert), not a uniqueness error.
+        extra_kwargs = {"reference": {"validators": []}}
+
+    def validate_reference(self, reference):
+        return self.unchanged_on_update(reference, "reference")
+
+    def to_row(self) -> services.TransactionRow:
+        """The validated data, merged over the instance on update, as the service's input."""
+        data = {}
+        if self.instance is not None:
+            for name in ("customer", "reference", "occurred_on", "amount", "margin", "description"):
+                data[name] = getattr(self.instance, name)
+        data.update(self.validated_data)
+        return services.TransactionRow(
+            customer_id=data["customer"].pk,
+            reference=data["reference"],
+            occurred_on=data["occurred_on"],
+            amount=data["amount"],
+            margin=data.get("margin"),
+            description=data.get("description", ""),
+        )
+
+
+class TransactionBatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="Rows with a new reference.")
+    updated = serializers.IntegerField(help_text="Rows whose reference was known and is now updated.")
+
+
+class TransactionRowErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position of the row in the array sent, from 0.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Field → messages."
+    )
+
+
+class TransactionBatchErrorSerializer(serializers.Serializer):
+    errors = TransactionRowErrorSerializer(many=True)
