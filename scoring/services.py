@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -261,7 +261,7 @@ def _days_since(value, as_of: date, tz) -> int:
     if isinstance(value, str):  # SQLite returns raw text from a raw query
         value = datetime.fromisoformat(value)
     if timezone.is_naive(value):
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return (as_of - value.astimezone(tz).date()).days
 
 

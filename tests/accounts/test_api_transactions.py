@@ -319,9 +319,9 @@ def test_a_batch_runs_a_constant_number_of_queries(api_client, rep, customer, dj
 
     # managed teams? (visible_to), the rows' customers, references used at hidden customers,
     # then the upsert: savepoint, lock the known references, insert, update, release.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert push(3).status_code == 201
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert push(30).status_code == 201
 
 

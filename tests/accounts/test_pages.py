@@ -116,7 +116,7 @@ def test_the_list_shows_only_visible_customers(client, rep, mine, theirs):
     html = page_html(client.get("/customers/"))
     assert ids(html, "customer-row") == [mine.pk]
     assert "广州南方电子有限公司" not in html
-    assert '<div class="list-actions" data-slot="io"></div>' in html
+    assert 'data-testid="export-csv"' in html
 
 
 def test_search_never_finds_another_reps_customer(client, rep, mine, theirs, their_contact):
@@ -394,3 +394,9 @@ def test_nothing_is_written_by_viewing_pages(client, rep, mine):
     for url in ("/", "/customers/", f"/customers/{mine.pk}/", f"/customers/{mine.pk}/visits/new/"):
         page_html(client.get(url))
     assert (Customer.objects.count(), Contact.objects.count(), Visit.objects.count()) == before
+
+
+def test_export_links_carry_the_current_filters(client, rep):
+    client.force_login(rep)
+    html = client.get("/customers/", {"region": "华东", "ordering": "-score"}).content.decode()
+    assert "/customers/export.csv?region=%E5%8D%8E%E4%B8%9C&amp;ordering=-score" in html

@@ -161,3 +161,16 @@ def test_a_later_day_moves_the_transactions_instead_of_adding_them():
     assert result.transactions_updated == Transaction.objects.count()
     assert max(Transaction.objects.values_list("occurred_on", flat=True)) <= later
     assert demo_load(today=later).transactions_updated == 0
+
+
+def test_seed_demo_ends_with_a_scored_population():
+    from accounts.models import Customer
+    from scoring.models import ScoringRun
+
+    call_command("seed_demo")
+
+    run = ScoringRun.objects.get()
+    assert run.status == "succeeded"
+    assert run.customers_scored == Customer.objects.count()
+    assert not Customer.objects.filter(scored_at__isnull=True).exists()
+    assert Customer.objects.filter(tier="platinum").count() == 15  # ⌈5% × 300⌉

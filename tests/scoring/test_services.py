@@ -1,13 +1,15 @@
 """Scoring runs against the database: inputs, write-back, snapshots, events, one run at a time."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 
 from accounts.models import Customer
+from scoring.engine import NEVER
 from scoring.models import RunStatus, ScoreSnapshot, ScoringModel, ScoringRun, TierChange
 from scoring.services import (
     load_inputs,
@@ -23,6 +25,7 @@ from tests.factories import CustomerFactory, TransactionFactory, VisitFactory
 pytestmark = pytest.mark.django_db
 
 AS_OF = date(2026, 6, 30)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def populate():
@@ -58,7 +61,8 @@ def test_load_inputs_aggregates_in_one_pass():
         customer=customers[1], occurred_on=AS_OF - timedelta(days=400), amount=Decimal("70.50")
     )
     TransactionFactory(customer=customers[1], occurred_on=AS_OF + timedelta(days=1), amount=1000)  # future
-    VisitFactory(customer=customers[2])
+    VisitFactory(customer=customers[2])  # today: after the as-of date, so not counted
+    VisitFactory(customer=customers[3], occurred_at=datetime(2026, 6, 20, 9, 30, tzinfo=SHANGHAI))
 
     inputs = load_inputs(as_of=AS_OF)
 
@@ -69,6 +73,9 @@ def test_load_inputs_aggregates_in_one_pass():
     assert bool(inputs.ordered_before[first]) is True
     assert inputs.potential[first] == 5
     assert len(inputs.ids) == 5
+    days = dict(zip(inputs.ids.tolist(), inputs.days_since_visit.tolist(), strict=True))
+    assert days[customers[3].pk] == 10
+    assert days[customers[2].pk] == NEVER
 
 
 def test_a_run_writes_results_and_snapshots(eager_celery, django_capture_on_commit_callbacks):

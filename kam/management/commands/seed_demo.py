@@ -37,8 +37,16 @@ class Command(BaseCommand):
             "--logins-only", action="store_true", help="Only the demo logins and teams, no customers."
         )
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        with transaction.atomic():
+            self.load_logins()
+            if not options["logins_only"]:
+                self.load_customers()
+        if not options["logins_only"]:
+            self.score()
+        self.print_logins()
+
+    def load_logins(self) -> None:
         for username, role, teams, manages, (last_name, first_name) in DEMO_USERS:
             user, _created = user_upsert(
                 username=username,
@@ -50,9 +58,6 @@ class Command(BaseCommand):
             )
             user.last_name, user.first_name = last_name, first_name
             user.save(update_fields=["last_name", "first_name"])
-        if not options["logins_only"]:
-            self.load_customers()
-        self.print_logins()
 
     def load_customers(self) -> None:
         started = perf_counter()
@@ -68,6 +73,21 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "In the database: " + ", ".join(f"{count} {name}" for name, count in totals.items())
+        )
+
+    def score(self) -> None:
+        """End with a scored population, so tiers, ABC classes and dashboards have data."""
+        from scoring.services import run_execute, run_request
+
+        run, created = run_request(by=None, trigger="seed_demo", enqueue=False)
+        if not created:
+            self.stdout.write(f"Scoring run {run.pk} is already {run.status}; not starting another.")
+            return
+        run_execute(run_id=run.pk)
+        run.refresh_from_db()
+        self.stdout.write(
+            f"Scored {run.customers_scored} customers (run {run.pk}, model v{run.model.version}): "
+            f"{run.tier_changes} tier changes."
         )
 
     def print_logins(self) -> None:

@@ -18,4 +18,12 @@
       details.open = true;
     });
   }
+  // Panels that belong to another app (e.g. the score history on the customer page) are
+  // loaded from that app's own URL and inserted as HTML.
+  document.querySelectorAll("[data-panel-url]").forEach(function (panel) {
+    fetch(panel.dataset.panelUrl, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) { if (html) panel.innerHTML = html; })
+      .catch(function () { /* the page stays usable without the panel */ });
+  });
 })();
