@@ -23,7 +23,10 @@ def scoring_home(request: HttpRequest) -> HttpResponse:
     """The scoring model (editable, with a live preview), the run button and run history."""
     _require_tuner(request)
     active = services.scoring_model_active()
-    form = ScoringModelForm(request.POST or None, instance=active if request.method != "POST" else None)
+    # The form starts from the active version's settings; the note describes the next one.
+    form = ScoringModelForm(
+        request.POST or None, instance=active if request.method != "POST" else None, initial={"note": ""}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             model = services.scoring_model_save(by=request.user, **form.cleaned_data)
