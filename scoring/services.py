@@ -266,11 +266,11 @@ def _days_since(value, as_of: date, tz) -> int:
 
 
 def _open_opportunities(ids: np.ndarray) -> np.ndarray:
-    """Customers with an open opportunity (a prospect with one is in 'acquisition').
+    """Customers with an open opportunity (a prospect with one is in 'acquisition')."""
+    from pipeline.selectors import customers_with_open_opportunities
 
-    Opportunities arrive with the pipeline app; until it records any, nobody has one.
-    """
-    return np.zeros(len(ids), dtype=bool)
+    open_ids = customers_with_open_opportunities()
+    return np.isin(ids, np.fromiter(open_ids, dtype=np.int64, count=len(open_ids)))
 
 
 # --- Writing the results -----------------------------------------------------------------

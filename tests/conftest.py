@@ -101,3 +101,18 @@ def eager_celery():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def gate_items(db):
+    """The default stage-gate checklist (a data migration; transactional tests flush it)."""
+    import importlib
+
+    from pipeline.models import StageGateItem
+
+    defaults = importlib.import_module("pipeline.migrations.0002_default_stage_gates").DEFAULT_ITEMS
+    for position, (stage, label, rule) in enumerate(defaults):
+        StageGateItem.objects.get_or_create(
+            stage=stage, label=label, defaults={"rule": rule, "position": position}
+        )
+    return StageGateItem.objects.all()

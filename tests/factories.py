@@ -78,3 +78,14 @@ class CompetitorPresenceFactory(factory.django.DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     competitor = factory.Sequence(lambda n: f"竞争对手{n}")
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pipeline.Opportunity"
+
+    customer = factory.SubFactory(CustomerFactory)
+    title = factory.Sequence(lambda n: f"商机{n}")
+    expected_amount = Decimal("100000.00")
+    owner = factory.LazyAttribute(lambda opportunity: opportunity.customer.owner)
+    probability = 10
