@@ -14,7 +14,7 @@ from decimal import Decimal
 from tempfile import SpooledTemporaryFile
 
 from django.db.models import Case, F, Value, When
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -183,3 +183,24 @@ def customers_xlsx(rows: Iterable[tuple]) -> SpooledTemporaryFile:
     workbook.save(output)
     output.seek(0)
     return output
+
+
+def table_csv(filename: str, rows: list[dict]) -> HttpResponse:
+    """A small table (a list of dicts with the same keys) as a UTF-8-with-BOM CSV download,
+    with the same cell formatting and formula neutralising as the customer export."""
+    header = list(rows[0]) if rows else []
+    lines = _Line()
+    writer = csv.writer(lines)
+    body = [writer.writerow(header)]
+    for row in rows:
+        cells = []
+        for key in header:
+            value = row[key]
+            if isinstance(value, datetime):
+                value = _local(value)
+            cell = _csv_cell(value)
+            cells.append(neutralise(cell) if isinstance(value, str) else cell)
+        body.append(writer.writerow(cells))
+    response = HttpResponse(UTF8_BOM + "".join(body), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -47,7 +48,7 @@ def rating_constraint(field: str, model: str) -> models.CheckConstraint:
 
 class CustomerStatus(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")
-    CUSTOMER = "customer", _("Customer")
+    CUSTOMER = "customer", pgettext_lazy("customer status", "Customer")
 
 
 class Source(models.TextChoices):
@@ -94,7 +95,7 @@ class MatrixQuadrant(models.TextChoices):
 
 class LifecycleStage(models.TextChoices):
     ACQUISITION = "acquisition", _("Acquisition")
-    GROWTH = "growth", _("Growth")
+    GROWTH = "growth", pgettext_lazy("lifecycle stage", "Growth")
     MATURITY = "maturity", _("Maturity")
     DECLINE = "decline", _("Decline")
     CHURNED = "churned", _("Churned")

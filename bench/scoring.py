@@ -82,18 +82,22 @@ FROM generate_series(1, %(n)s, 2) c;
 """
 
 
-def generate(url: str, n: int) -> float:
-    admin = server_url(url, "postgres")
-    psql(admin, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-    psql(admin, f"CREATE DATABASE {BENCH_DB}")
-    bench = server_url(url, BENCH_DB)
-    started = time.perf_counter()
+def migrate(bench: str) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": bench, "DEBUG": "1"},
         check=True,
     )
+
+
+def generate(url: str, n: int) -> float:
+    admin = server_url(url, "postgres")
+    psql(admin, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    psql(admin, f"CREATE DATABASE {BENCH_DB}")
+    bench = server_url(url, BENCH_DB)
+    started = time.perf_counter()
+    migrate(bench)
     sql = GENERATE.replace("%(n)s", str(n)).replace("%(as_of)s", AS_OF).replace("%%", "%")
     subprocess.run(["psql", bench, "-v", "ON_ERROR_STOP=1", "-q"], input=sql, text=True, check=True)
     psql(bench, "VACUUM ANALYZE")
@@ -198,6 +202,11 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=1_000_000, help="customers (10 transactions each)")
     parser.add_argument("--measure-service", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the kam_bench data of an earlier run (migrated to the latest schema)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -207,18 +216,34 @@ def main() -> None:
         print(json.dumps(measure_service(url)))
         return
 
-    print(f"generating {args.n:,} customers and {10 * args.n:,} transactions …", flush=True)
-    generated = generate(url, args.n)
     bench = server_url(url, BENCH_DB)
-    print(f"  generated in {generated:.1f} s", flush=True)
+    if args.reuse:
+        migrate(bench)
+        psql(bench, "DROP TABLE IF EXISTS bench_service")
+        psql(
+            bench,
+            "DELETE FROM scoring_scoresnapshot; DELETE FROM scoring_tierchange; DELETE FROM scoring_scoringrun",
+        )
+        psql(
+            bench,
+            "UPDATE accounts_customer SET score = NULL, tier = '', abc_class = '', is_key_account = NULL",
+        )
+        psql(bench, "VACUUM ANALYZE")
+        args.n = int(subprocess.run(["psql", bench, "-At", "-c", "SELECT count(*) FROM accounts_customer"],
+                                    capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    else:
+        print(f"generating {args.n:,} customers and {10 * args.n:,} transactions …", flush=True)
+        generated = generate(url, args.n)
+        print(f"  generated in {generated:.1f} s", flush=True)
 
     child = subprocess.run(
         [sys.executable, __file__, "--measure-service"],
         env={**os.environ, "DATABASE_URL": bench},
         capture_output=True,
         text=True,
-        check=True,
     )
+    if child.returncode:
+        sys.exit(f"the project's run failed:\n{child.stderr}")
     service = json.loads(child.stdout.strip().splitlines()[-1])
     # Keep the service's results to compare, then let the floor do the same work from the same state.
     psql(bench, "CREATE TABLE bench_service AS SELECT id, score, tier, abc_class FROM accounts_customer")

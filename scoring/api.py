@@ -4,14 +4,17 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.exports import table_csv
 from accounts.models import Customer
 
-from . import selectors, services
+from . import dashboard, selectors, services
 from .models import ScoringRun
 from .serializers import (
+    DashboardFilterSerializer,
     PreviewSerializer,
     RunRequestSerializer,
     ScoreHistorySerializer,
@@ -134,3 +137,27 @@ class ScoreHistoryView(generics.GenericAPIView):
         customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
         history = selectors.customer_score_history(customer=customer)
         return Response(ScoreHistorySerializer(history, many=True).data)
+
+
+@extend_schema(tags=["dashboard"])
+class DashboardView(APIView):
+    """One manager-dashboard aggregate over the customers the caller may see (a manager's
+    numbers cover only their teams): pyramid, pareto, matrix, movements, concentration, churn,
+    funnel, activity or trend. `?download=csv` returns the chart's table as CSV."""
+
+    @extend_schema(
+        parameters=[DashboardFilterSerializer],
+        responses={200: OpenApiResponse(description="`rows` (the chart's table) plus what the chart needs."),
+                   400: OpenApiResponse(description="Invalid filter values.")},
+    )  # fmt: skip
+    def get(self, request, name: str):
+        if name not in dashboard.NAMES:
+            raise NotFound()
+        params = DashboardFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        values = dict(params.validated_data)
+        download = values.pop("download", None)
+        data = dashboard.dashboard(name=name, user=request.user, filters=dashboard.DashboardFilters(**values))
+        if download == "csv":
+            return table_csv(f"kam-{name}.csv", data["rows"])
+        return Response(data)

@@ -63,12 +63,12 @@ class Share:
 
 
 def _share(count: int, revenue: Decimal, total: Decimal) -> Share:
-    revenue = revenue or ZERO
+    revenue = Decimal(revenue or ZERO).quantize(HUNDREDTH)
     share = (revenue * 100 / total).quantize(HUNDREDTH) if total > 0 else ZERO
     return Share(count=count, revenue=revenue, revenue_share=share)
 
 
-def scoring_summary(*, user: User, customers: QuerySet[Customer] | None = None) -> dict:
+def scoring_summary(*, user: User | None, customers: QuerySet[Customer] | None = None) -> dict:
     """Tier and ABC counts with revenue shares, key accounts and concentration, over the
     customers `user` may see, in a fixed number of queries whatever the population."""
     customers = customers if customers is not None else Customer.objects.visible_to(user)
@@ -84,7 +84,7 @@ def scoring_summary(*, user: User, customers: QuerySet[Customer] | None = None) 
             output_field=MONEY,
         ),
     )
-    total = totals["revenue"]
+    total = Decimal(totals["revenue"]).quantize(HUNDREDTH)  # SQLite sums in binary floats
     revenue = Coalesce(Sum("sales_12m", filter=positive), Value(ZERO), output_field=MONEY)
     tiers = {
         row["tier"]: row

@@ -106,3 +106,25 @@ class ScoreHistorySerializer(serializers.Serializer):
     is_key_account = serializers.BooleanField()
     sales_12m = serializers.DecimalField(max_digits=16, decimal_places=2)
     tier_move = serializers.CharField(help_text="upgrade, downgrade or empty")
+
+
+class DashboardFilterSerializer(serializers.Serializer):
+    """Query parameters shared by every dashboard endpoint."""
+
+    team = serializers.IntegerField(
+        required=False, min_value=1, help_text="only customers owned by this team's members"
+    )
+    region = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    industry = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    start = serializers.DateField(
+        required=False, help_text="period start (activity); default 30 days before end"
+    )
+    end = serializers.DateField(required=False, help_text="period end; default today")
+    download = serializers.ChoiceField(
+        choices=["csv"], required=False, help_text="csv: the chart's table as CSV"
+    )
+
+    def validate(self, data):
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise serializers.ValidationError({"end": ["The period must end on or after its start."]})
+        return data

@@ -1,0 +1,310 @@
+"""The manager dashboard's aggregates, one function per chart, under the caller's visibility.
+
+Each takes the filtered visible customers and returns plain data: `rows` (the table shown
+beside the chart and the CSV download) plus what the chart needs. Every function runs a
+fixed number of set-based queries, whatever the number of customers (no per-customer loops).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, Mod, PercentRank, RowNumber
+from django.utils import timezone
+
+from accounts.models import Customer, Visit
+from pipeline import selectors as pipeline_selectors
+from users.models import Team, User
+
+from . import engine, selectors
+from .models import RunStatus, ScoreSnapshot, ScoringRun, TierChange
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+NAMES = ("pyramid", "pareto", "matrix", "movements", "concentration", "churn", "funnel", "activity", "trend")
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    team: int | None = None
+    region: str = ""
+    industry: str = ""
+    start: date | None = None  # the period (visits, activity); default: the last 30 days
+    end: date | None = None
+
+    def period(self) -> tuple[date, date]:
+        end = self.end or timezone.localdate()
+        return self.start or end - timedelta(days=29), end
+
+
+def dashboard_customers(*, user: User, filters: DashboardFilters) -> QuerySet[Customer]:
+    customers = Customer.objects.visible_to(user)
+    if filters.team:
+        customers = customers.filter(
+            owner_id__in=Team.members.through.objects.filter(team_id=filters.team).values("user_id")
+        )
+    if filters.region:
+        customers = customers.filter(region=filters.region)
+    if filters.industry:
+        customers = customers.filter(industry=filters.industry)
+    return customers
+
+
+def _share(part, total) -> Decimal:
+    return (Decimal(part) * 100 / Decimal(total)).quantize(CENT) if total else ZERO
+
+
+# --- Tier pyramid, concentration ------------------------------------------------------------
+
+
+def pyramid(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
+    summary = selectors.scoring_summary(user=None, customers=customers)
+    rows = [
+        {"tier": tier, "count": share.count, "revenue": share.revenue, "revenue_share": share.revenue_share}
+        for tier, share in summary["tiers"].items()
+    ]
+    return {"rows": rows, "customers": summary["customers"], "scored": summary["scored"]}
+
+
+def concentration(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
+    summary = selectors.scoring_summary(user=None, customers=customers)
+    c = summary["concentration"]
+    model = selectors.ScoringModel.objects.filter(is_active=True).first()
+    limits = {
+        "top1_share": model.concentration_top1_limit if model else None,
+        "top10_share": model.concentration_top10_limit if model else None,
+        "hhi": model.concentration_hhi_limit if model else None,
+    }
+    rows = [
+        {
+            "measure": name,
+            "value": c[name],
+            "limit": limits[name],
+            "warning": name.split("_")[0] in c["warnings"],
+        }
+        for name in ("top1_share", "top10_share", "hhi")
+    ]
+    return {"rows": rows, "warnings": c["warnings"], "revenue_12m": summary["revenue_12m"]}
+
+
+# --- ABC Pareto -------------------------------------------------------------------------------
+
+
+def pareto(customers: QuerySet[Customer], filters: DashboardFilters, points: int = 100) -> dict:
+    """Cumulative revenue share against share of customers (sales_12m descending), sampled to
+    about `points` points; `a_customer_share` marks where the 80% line is crossed."""
+    n = customers.count()
+    total = customers.filter(sales_12m__gt=0).aggregate(
+        t=Coalesce(Sum("sales_12m"), Value(ZERO), output_field=MONEY)
+    )["t"]
+    if not n or not total:
+        return {"rows": [], "customers": n, "revenue_12m": total, "a_customer_share": ZERO}
+    step = max(1, n // points)
+    ranked = customers.annotate(
+        position=Window(RowNumber(), order_by=[F("sales_12m").desc(nulls_last=True), F("id").asc()]),
+        cumulative=Window(
+            Sum(Coalesce("sales_12m", Value(ZERO), output_field=MONEY)),
+            order_by=[F("sales_12m").desc(nulls_last=True), F("id").asc()],
+        ),
+    ).annotate(sample=Mod(F("position"), Value(step), output_field=IntegerField()))
+    sampled = ranked.filter(Q(sample=0) | Q(position=1) | Q(position=n)).values_list("position", "cumulative")
+    rows = [
+        {
+            "customers": position,
+            "customer_share": _share(position, n),
+            "revenue_share": _share(min(cumulative, total), total),
+        }
+        for position, cumulative in sampled.order_by("position")
+    ]
+    a_count = customers.filter(abc_class="A").count()
+    return {"rows": rows, "customers": n, "revenue_12m": total, "a_customer_share": _share(a_count, n)}
+
+
+# --- Value × potential matrix -----------------------------------------------------------------
+
+
+def matrix(customers: QuerySet[Customer], filters: DashboardFilters, max_points: int = 600) -> dict:
+    """Quadrant counts, and a deterministic sample of points: x = potential rating, y = sales
+    percent rank among the filtered customers (the value line at 50)."""
+    counts = dict(
+        customers.exclude(matrix_quadrant="").values_list("matrix_quadrant").annotate(n=Count("id"))
+    )
+    n = customers.count()
+    step = max(1, -(-n // max_points))
+    ranked = customers.annotate(
+        value_rank=Window(
+            PercentRank(), order_by=[Coalesce("sales_12m", Value(ZERO), output_field=MONEY).asc()]
+        ),
+        sample=Mod(F("id"), Value(step), output_field=IntegerField()),
+    )
+    points = [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "potential": row["potential"],
+            "value_rank": round(float(row["value_rank"]) * 100, 1) if row["sales_12m"] and row["sales_12m"] > 0 else 0.0,
+            "sales_12m": row["sales_12m"] or ZERO,
+            "quadrant": row["matrix_quadrant"],
+        }
+        for row in ranked.filter(sample=0).values("id", "name", "potential", "value_rank", "sales_12m", "matrix_quadrant")[:max_points]
+    ]  # fmt: skip
+    rows = [{"quadrant": q, "count": counts.get(q, 0)} for q in engine.QUADRANTS]
+    return {"rows": rows, "points": points, "customers": n}
+
+
+# --- Tier movements since the previous run ----------------------------------------------------
+
+
+def movements(customers: QuerySet[Customer], filters: DashboardFilters, limit: int = 200) -> dict:
+    run = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-finished_at", "-id").first()
+    if run is None:
+        return {"rows": [], "run": None, "upgrades": 0, "downgrades": 0, "matrix": []}
+    changes = TierChange.objects.filter(run=run, customer__in=customers)
+    counts = dict(changes.values_list("direction").annotate(n=Count("id")))
+    pairs = [
+        {"from_tier": a, "to_tier": b, "count": n}
+        for a, b, n in changes.values_list("from_tier", "to_tier").annotate(n=Count("id")).order_by("from_tier", "to_tier")
+    ]  # fmt: skip
+    rows = [
+        {"customer": cid, "name": name, "from_tier": a, "to_tier": b, "direction": d}
+        for cid, name, a, b, d in changes.order_by("direction", "customer__name").values_list(
+            "customer_id", "customer__name", "from_tier", "to_tier", "direction"
+        )[:limit]
+    ]
+    return {
+        "rows": rows,
+        "run": {"id": run.pk, "as_of": run.as_of, "finished_at": run.finished_at},
+        "upgrades": counts.get(TierChange.Direction.UPGRADE, 0),
+        "downgrades": counts.get(TierChange.Direction.DOWNGRADE, 0),
+        "matrix": pairs,
+    }
+
+
+# --- Churn risk -------------------------------------------------------------------------------
+
+
+def _last_visit() -> Subquery:
+    return Subquery(
+        Visit.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+    )
+
+
+def churn(customers: QuerySet[Customer], filters: DashboardFilters, limit: int = 100) -> dict:
+    at_risk = customers.filter(churn_risk=True)
+    total = at_risk.count()
+    rows = [
+        {**row, "sales_12m": row["sales_12m"] or ZERO}
+        for row in at_risk.annotate(last_visit_at=_last_visit())
+        .order_by(F("sales_12m").desc(nulls_last=True), "id")
+        .values("id", "name", "tier", "lifecycle_stage", "sales_12m", "owner__username", "last_visit_at")[
+            :limit
+        ]
+    ]
+    return {"rows": rows, "count": total}
+
+
+# --- Pipeline funnel --------------------------------------------------------------------------
+
+
+def funnel(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
+    data = pipeline_selectors.funnel(customers=customers)
+    return {"rows": data["stages"], "won": data["won"], "lost": data["lost"]}
+
+
+# --- Rep activity -----------------------------------------------------------------------------
+
+
+def activity(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
+    """Visits per rep in the period, and key accounts not visited in 30/60/90 days."""
+    start, end = filters.period()
+    tz = timezone.get_current_timezone()
+    since = timezone.datetime.combine(start, timezone.datetime.min.time(), tzinfo=tz)
+    until = timezone.datetime.combine(end + timedelta(days=1), timezone.datetime.min.time(), tzinfo=tz)
+    per_rep = (
+        Visit.objects.filter(customer__in=customers, occurred_at__gte=since, occurred_at__lt=until)
+        .values("by_id", "by__username", "by__first_name", "by__last_name")
+        .annotate(visits=Count("id"), customers=Count("customer_id", distinct=True))
+        .order_by("-visits", "by__username")
+    )
+    rows = [
+        {"rep": row["by_id"], "username": row["by__username"],
+         "name": f"{row['by__last_name']}{row['by__first_name']}" or row["by__username"],
+         "visits": row["visits"], "customers": row["customers"]}
+        for row in per_rep
+    ]  # fmt: skip
+    now = timezone.now()
+    key = customers.filter(is_key_account=True).annotate(last_visit_at=_last_visit())
+    stale = key.aggregate(
+        key_accounts=Count("id"),
+        **{
+            f"not_visited_{days}d": Count(
+                "id", filter=Q(last_visit_at__lt=now - timedelta(days=days)) | Q(last_visit_at__isnull=True)
+            )
+            for days in (30, 60, 90)
+        },
+    )
+    neglected = list(
+        key.filter(Q(last_visit_at__lt=now - timedelta(days=90)) | Q(last_visit_at__isnull=True))
+        .order_by(F("last_visit_at").asc(nulls_first=True), "id")
+        .values("id", "name", "owner__username", "last_visit_at")[:100]
+    )
+    return {
+        "rows": rows,
+        "period": {"start": start, "end": end},
+        "key_accounts": stale,
+        "neglected": neglected,
+    }
+
+
+# --- Score trend per tier over runs -----------------------------------------------------------
+
+
+def trend(customers: QuerySet[Customer], filters: DashboardFilters, runs: int = 12) -> dict:
+    recent = list(
+        ScoringRun.objects.filter(status=RunStatus.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .values_list("id", "as_of")[:runs]
+    )
+    if not recent:
+        return {"rows": []}
+    as_of = dict(recent)
+    snapshots = ScoreSnapshot.objects.filter(run_id__in=list(as_of), customer__in=customers)
+    rows = [
+        {"run": run_id, "as_of": as_of[run_id], "tier": tier, "customers": n, "avg_score": Decimal(avg).quantize(CENT)}
+        for run_id, tier, n, avg in snapshots.values_list("run_id", "tier").annotate(n=Count("id"), avg=Avg("score"))
+        .order_by("run_id", "tier")
+    ]  # fmt: skip
+    rows.sort(key=lambda row: (row["as_of"], row["run"], engine.TIERS.index(row["tier"])))
+    return {"rows": rows}
+
+
+AGGREGATES = {
+    "pyramid": pyramid,
+    "pareto": pareto,
+    "matrix": matrix,
+    "movements": movements,
+    "concentration": concentration,
+    "churn": churn,
+    "funnel": funnel,
+    "activity": activity,
+    "trend": trend,
+}
+
+
+def dashboard(*, name: str, user: User, filters: DashboardFilters) -> dict:
+    return AGGREGATES[name](dashboard_customers(user=user, filters=filters), filters)
