@@ -251,7 +251,6 @@ def main() -> None:
     psql(bench, "DELETE FROM scoring_scoresnapshot; DELETE FROM scoring_tierchange")
     psql(bench, "VACUUM ANALYZE accounts_customer")
     floor = measure_floor(bench, service["run"])
-    floor_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     check = subprocess.run(
         ["psql", bench, "-At", "-c",
          "SELECT count(*) FROM accounts_customer c JOIN bench_service s USING (id) "
