@@ -268,7 +268,7 @@ def main() -> None:
     )
     print(
         f"(b) SQL floor:    {floor['seconds']:8.2f} s  {service['customers'] / floor['seconds']:>10,.0f} rows/s"
-        f"  (psql client RSS {floor_rss:.0f} MB; the work is in the server)"
+        "  (all of its work happens inside the PostgreSQL server)"
     )
     print(f"ratio (a)/(b):    {ratio:8.2f}   target ≤ 0.80")
     print(f"customers where (a) and (b) disagree on score/tier/ABC: {check}")
