@@ -1,0 +1,160 @@
+"""Dashboard benchmark: every /api/v1/dashboard/<name>/ endpoint at 100,000 customers.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/dashboard.py [--n 100000]
+
+Builds a fresh `kam_bench_dash` database (N customers, 10 transactions each, visits, 20
+reps in 4 teams, opportunities with stage history), runs two scoring runs so movements and
+trends exist, then requests each endpoint R times as an admin (all customers) and as a
+manager (one team, about a quarter of them), in-process through Django's test client, and
+prints median and p95 per endpoint next to a floor: `GET /api/v1/me/`, a plain DRF endpoint
+answered by the same stack. Target: every median under 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DB = "kam_bench_dash"
+
+_spec = importlib.util.spec_from_file_location("bench_scoring", Path(__file__).with_name("scoring.py"))
+bench_scoring = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_scoring)
+
+PEOPLE = """
+INSERT INTO users_team (name) SELECT 'Bench team ' || t FROM generate_series(1, 4) t;
+INSERT INTO users_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+                        date_joined, role)
+SELECT '!', false, 'bench_rep' || r, '', '', '', false, true, now(), 'rep' FROM generate_series(1, 20) r;
+INSERT INTO users_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+                        date_joined, role)
+VALUES ('!', false, 'bench_manager', '', '', '', false, true, now(), 'manager'),
+       ('!', true, 'bench_admin', '', '', '', true, true, now(), 'admin');
+INSERT INTO users_team_members (team_id, user_id)
+SELECT t.id, u.id FROM users_user u
+JOIN users_team t ON t.name = 'Bench team ' || (1 + (substring(u.username from 10)::int %% 4))
+WHERE u.username LIKE 'bench_rep%%';
+INSERT INTO users_team_managers (team_id, user_id)
+SELECT t.id, u.id FROM users_team t, users_user u WHERE t.name = 'Bench team 1' AND u.username = 'bench_manager';
+UPDATE accounts_customer c SET owner_id = u.id
+FROM users_user u WHERE u.username = 'bench_rep' || (1 + c.id %% 20);
+UPDATE accounts_visit v SET by_id = c.owner_id FROM accounts_customer c WHERE c.id = v.customer_id;
+
+-- Opportunities at every fifth customer, spread over the stages, with a two-step history.
+INSERT INTO pipeline_opportunity (customer_id, title, expected_amount, stage, probability, probability_overridden,
+    expected_close_on, owner_id, obstacles, development_plan, lost_reason, stage_entered_at, created_at, updated_at)
+SELECT c.id, 'Bench deal ' || c.id, 10000 + (c.id %% 97) * 1000,
+       (ARRAY['target','information','evaluation','relationship','closing','won','lost'])[1 + (c.id %% 7)::int],
+       (ARRAY[10,25,40,60,80,100,0])[1 + (c.id %% 7)::int], false,
+       CURRENT_DATE + (c.id %% 180)::int, c.owner_id, '', '',
+       CASE WHEN c.id %% 7 = 6 THEN '价格过高' ELSE '' END, now() - interval '5 days', now(), now()
+FROM accounts_customer c WHERE c.id %% 5 = 0;
+INSERT INTO pipeline_stagechange (opportunity_id, from_stage, to_stage, by_id, at, override_reason, unmet_items,
+                                  days_in_stage)
+SELECT o.id, '', 'target', o.owner_id, now() - interval '30 days', '', '[]', NULL FROM pipeline_opportunity o;
+INSERT INTO pipeline_stagechange (opportunity_id, from_stage, to_stage, by_id, at, override_reason, unmet_items,
+                                  days_in_stage)
+SELECT o.id, 'target', o.stage, o.owner_id, now() - interval '5 days', '', '[]', 25
+FROM pipeline_opportunity o WHERE o.stage <> 'target';
+"""
+
+
+def setup(url: str, n: int) -> None:
+    admin = bench_scoring.server_url(url, "postgres")
+    bench_scoring.psql(admin, f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    bench_scoring.psql(admin, f"CREATE DATABASE {DB}")
+    bench = bench_scoring.server_url(url, DB)
+    bench_scoring.migrate(bench)
+    sql = (
+        bench_scoring.GENERATE.replace("%(n)s", str(n))
+        .replace("%(as_of)s", bench_scoring.AS_OF)
+        .replace("%%", "%")
+    )
+    subprocess.run(["psql", bench, "-v", "ON_ERROR_STOP=1", "-q"], input=sql, text=True, check=True)
+    subprocess.run(
+        ["psql", bench, "-v", "ON_ERROR_STOP=1", "-q"], input=PEOPLE.replace("%%", "%"), text=True, check=True
+    )
+    bench_scoring.psql(bench, "VACUUM ANALYZE")
+
+
+def measure(url: str, repeats: int) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from datetime import date
+
+    from django.conf import settings
+    from django.test import Client
+
+    from accounts.models import Customer
+    from scoring.dashboard import NAMES
+    from scoring.models import ScoringRun
+    from scoring.services import run_execute, run_request
+    from users.models import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    if not ScoringRun.objects.filter(status="succeeded").exists():
+        for as_of in (date(2026, 5, 31), date.fromisoformat(bench_scoring.AS_OF)):
+            run, _ = run_request(by=None, as_of=as_of, trigger="bench", enqueue=False)
+            run_execute(run_id=run.pk)
+
+    def timings(client: Client, path: str) -> list[float]:
+        client.get(path)  # warm caches and connections
+        samples = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            response = client.get(path)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code, response.content[:300])
+        return samples
+
+    def p95(samples: list[float]) -> float:
+        return sorted(samples)[max(0, int(round(0.95 * len(samples))) - 1)]
+
+    print(f"customers: {Customer.objects.count():,}; runs: {ScoringRun.objects.count()}; repeats: {repeats}")
+    print(f"{'endpoint':<14}{'role':<9}{'median ms':>10}{'p95 ms':>9}{'× floor':>9}")
+    worst = 0.0
+    for username in ("bench_admin", "bench_manager"):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        floor = statistics.median(timings(client, "/api/v1/me/"))
+        print(f"{'floor (me)':<14}{username[6:]:<9}{floor:>10.1f}{'':>9}{1:>9.1f}")
+        for name in NAMES:
+            samples = timings(client, f"/api/v1/dashboard/{name}/")
+            median = statistics.median(samples)
+            worst = max(worst, median)
+            print(f"{name:<14}{username[6:]:<9}{median:>10.1f}{p95(samples):>9.1f}{median / floor:>9.1f}")
+    print(f"slowest median: {worst:.1f} ms (target < 150 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=100_000, help="customers (10 transactions each)")
+    parser.add_argument("--repeats", type=int, default=30, help="requests per endpoint and role")
+    parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+    if not args.reuse:
+        started = time.perf_counter()
+        setup(url, args.n)
+        print(f"generated {args.n:,} customers in {time.perf_counter() - started:.1f} s", flush=True)
+    measure(bench_scoring.server_url(url, DB), args.repeats)
+
+
+if __name__ == "__main__":
+    main()
