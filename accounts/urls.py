@@ -7,6 +7,7 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
+    path("my-day/", views.my_day, name="my-day"),  # also `/` for reps (kam.views.home)
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/new/", views.customer_create, name="customer-create"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),

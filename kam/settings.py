@@ -203,7 +203,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "KAM API",
     "DESCRIPTION": (
-        "Key-account management: customers, contacts, visits, transactions, scores and tiers.\n\n"
+        "Key-account management: customers, contacts, visits, transactions, scores and tiers, "
+        "opportunities through the five-stage pipeline, account plans and the manager dashboard.\n\n"
         "Authenticate with `POST /api/v1/auth/token/` and send `Authorization: Token <key>`."
     ),
     "VERSION": "1.0.0",

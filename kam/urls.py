@@ -24,6 +24,7 @@ api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("", include("scoring.api_urls")),
+    path("", include("pipeline.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -32,6 +33,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("accounts.io_urls")),
     path("", include("scoring.urls")),
+    path("", include("pipeline.plan_urls")),
+    path("", include("pipeline.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

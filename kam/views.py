@@ -3,15 +3,20 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found, server_error
 
 from accounts import views as accounts_views
+from scoring import selectors as scoring_selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """ "My day" for every role for now; managers will get their dashboard here later."""
+    """The start page: managers and admins land on their dashboard, reps on My day (which
+    managers reach from the menu at /my-day/)."""
+    if scoring_selectors.can_tune_scoring(request.user):
+        return redirect("scoring:dashboard")
     return accounts_views.my_day(request)
 
 

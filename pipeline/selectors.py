@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 
 from users.models import Team, User
 
@@ -19,8 +19,9 @@ MONEY = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
+# × 0.01 rather than / 100: SQLite stores whole amounts as integers and would divide them as such.
 WEIGHTED = ExpressionWrapper(
-    F("expected_amount") * F("probability") / Value(Decimal(100)), output_field=MONEY
+    F("expected_amount") * F("probability") * Value(Decimal("0.01")), output_field=MONEY
 )
 
 
@@ -33,11 +34,16 @@ class OpportunityFilters:
     close_month: date | None = None  # first day of the expected close month
     customer: int | None = None
     stage: str = ""
+    open: bool | None = None  # True: open stages only; False: won or lost only
 
 
 def opportunity_list(*, user: User, filters: OpportunityFilters | None = None) -> QuerySet[Opportunity]:
-    filters = filters or OpportunityFilters()
     rows = Opportunity.objects.visible_to(user).select_related("customer", "owner")
+    return opportunity_filter(rows, filters=filters or OpportunityFilters())
+
+
+def opportunity_filter(rows: QuerySet[Opportunity], *, filters: OpportunityFilters) -> QuerySet[Opportunity]:
+    """Narrow `rows` (already visible to the caller) by `filters`, in the list's order."""
     if filters.owner:
         rows = rows.filter(owner_id=filters.owner)
     if filters.team:
@@ -55,7 +61,31 @@ def opportunity_list(*, user: User, filters: OpportunityFilters | None = None) -
         rows = rows.filter(customer_id=filters.customer)
     if filters.stage:
         rows = rows.filter(stage=filters.stage)
+    if filters.open is not None:
+        rows = rows.filter(stage__in=OPEN_STAGES) if filters.open else rows.exclude(stage__in=OPEN_STAGES)
     return rows.order_by("expected_close_on", "-expected_amount", "id")
+
+
+def filter_choices(*, user: User) -> dict[str, list]:
+    """What the pages' filters offer: owners, their teams, regions and close months among the
+    opportunities `user` can see."""
+    visible = Opportunity.objects.visible_to(user)
+    owner_ids = visible.values("owner_id")
+    return {
+        "owners": list(User.objects.filter(pk__in=owner_ids).order_by("username")),
+        "teams": list(
+            Team.objects.filter(
+                pk__in=Team.members.through.objects.filter(user_id__in=owner_ids).values("team_id")
+            ).order_by("name")
+        ),
+        "regions": list(
+            visible.exclude(customer__region="")
+            .order_by("customer__region")
+            .values_list("customer__region", flat=True)
+            .distinct()
+        ),
+        "months": list(visible.filter(expected_close_on__isnull=False).dates("expected_close_on", "month")),
+    }
 
 
 @dataclass
@@ -81,10 +111,10 @@ def board(
     for row in totals:
         column = columns[row["stage"]]
         column.count, column.amount, column.weighted = row["n"], row["amount"], row["weighted"].quantize(CENT)
-    for opportunity in rows:
-        column = columns[opportunity.stage]
-        if len(column.cards) < cards_per_column:
-            column.cards.append(opportunity)
+    # Only the first cards of each column leave the database: won and lost grow without end.
+    place = Window(RowNumber(), partition_by=[F("stage")], order_by=list(rows.query.order_by))
+    for opportunity in rows.annotate(place=place).filter(place__lte=cards_per_column):
+        columns[opportunity.stage].cards.append(opportunity)
     return list(columns.values())
 
 
@@ -160,3 +190,52 @@ def customers_with_open_opportunities(customer_ids=None) -> set[int]:
     if customer_ids is not None:
         rows = rows.filter(customer_id__in=customer_ids)
     return set(rows.values_list("customer_id", flat=True).distinct())
+
+
+def funnel(*, customers) -> dict:
+    """The pipeline funnel over these customers' opportunities: per stage the opportunities in
+    it now (count, amount), how many ever reached it, the conversion to the next stage and the
+    average days spent in it. Four queries."""
+    rows = Opportunity.objects.filter(customer__in=customers)
+    now = {
+        row["stage"]: row
+        for row in rows.order_by()
+        .values("stage")
+        .annotate(n=Count("id"), amount=Coalesce(Sum("expected_amount"), Value(ZERO), output_field=MONEY))
+    }
+    changes = StageChange.objects.filter(opportunity__customer__in=customers)
+    reached = dict(
+        changes.order_by()
+        .values("to_stage")
+        .annotate(n=Count("opportunity_id", distinct=True))
+        .values_list("to_stage", "n")
+    )
+    reached[Stage.TARGET] = rows.count()  # every opportunity starts at target
+    days = dict(
+        changes.filter(days_in_stage__isnull=False).order_by().values("from_stage").annotate(avg=Avg("days_in_stage"))
+        .values_list("from_stage", "avg")
+    )  # fmt: skip
+    stages = []
+    for position, stage in enumerate(FORWARD):
+        following = FORWARD[position + 1] if position + 1 < len(FORWARD) else None
+        here = reached.get(stage, 0)
+        stages.append(
+            {
+                "stage": stage,
+                "count": now.get(stage, {}).get("n", 0),
+                "amount": _money(now.get(stage, {}).get("amount")),
+                "reached": here,
+                "conversion_to_next": (
+                    (Decimal(reached.get(following, 0)) * 100 / here).quantize(CENT)
+                    if following and here
+                    else None
+                ),
+                "avg_days": Decimal(days[stage]).quantize(Decimal("0.1")) if stage in days else None,
+            }
+        )
+    lost = now.get(Stage.LOST, {})
+    return {
+        "stages": stages,
+        "won": now.get(Stage.WON, {}).get("n", 0),
+        "lost": {"count": lost.get("n", 0), "amount": _money(lost.get("amount"))},
+    }

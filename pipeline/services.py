@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contact, Customer, CustomerStatus, ProspectGrade, Visit
-from accounts.services import owner_choices
+from accounts.services import can_manage_customer, owner_choices
 from users.models import Role, User
 
 from .models import (
@@ -192,9 +192,26 @@ def opportunity_update(*, opportunity: Opportunity, by: User, **fields) -> Oppor
     for name, value in fields.items():
         setattr(opportunity, name, value)
     opportunity.full_clean()
-    opportunity.save()
+    # Only these columns: a move that committed since the row was read keeps its stage.
+    opportunity.save(update_fields=[*fields, "probability_overridden", "updated_at"])
     prospect_grades_refresh(customer_ids=[opportunity.customer_id])
     return opportunity
+
+
+def can_delete_opportunity(user: User, opportunity: Opportunity) -> bool:
+    """Its owner, the owner's manager, or whoever manages the customer (owner, manager, admin)."""
+    if opportunity.owner_id is not None and owner_choices(user).filter(pk=opportunity.owner_id).exists():
+        return True
+    return can_manage_customer(user, opportunity.customer)
+
+
+@transaction.atomic
+def opportunity_delete(*, opportunity: Opportunity, by: User) -> None:
+    if not can_delete_opportunity(by, opportunity):
+        raise PermissionDenied(_("Only the owner, their manager or an admin can delete this opportunity."))
+    customer_id = opportunity.customer_id
+    opportunity.delete()
+    prospect_grades_refresh(customer_ids=[customer_id])  # it may have been the best open one
 
 
 class GateNotMet(ValidationError):
@@ -331,7 +348,7 @@ def account_plan_save(
     """Save a plan; objectives/actions, when given, replace the plan's lists."""
     if plan.pk is None:
         plan.created_by = by
-    plan.full_clean()
+    plan.full_clean(exclude=["created_by"])  # set here, and null once its author is deleted
     plan.save()
     if objectives is not None:
         plan.objectives.all().delete()
@@ -346,3 +363,13 @@ def account_plan_save(
             row.full_clean(exclude=["plan"])
         PlanAction.objects.bulk_create(rows)
     return plan
+
+
+@transaction.atomic
+def account_plan_delete(*, plan: AccountPlan, by: User) -> None:
+    """The plan's author, or whoever manages the customer (owner, their manager, admins)."""
+    if plan.created_by_id != by.pk and not can_manage_customer(by, plan.customer):
+        raise PermissionDenied(
+            _("Only the plan's author, the customer's owner, their manager or an admin can delete it.")
+        )
+    plan.delete()

@@ -1,4 +1,8 @@
-"""Scoring pages: the model with a live preview, runs with a progress bar, a customer's history."""
+"""Scoring pages: the model with a live preview, runs with a progress bar, a customer's history,
+and the manager dashboard."""
+
+from dataclasses import asdict
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,10 +12,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Customer
+from accounts import selectors as accounts_selectors
+from accounts.models import Customer, LifecycleStage, MatrixQuadrant, Tier
+from pipeline.models import Stage
+from users.models import Team
 
+from . import dashboard as aggregates
 from . import selectors, services
-from .forms import RunForm, ScoringModelForm
+from .forms import DashboardFilterForm, RunForm, ScoringModelForm
+from .models import TierChange
 
 
 def _require_tuner(request: HttpRequest) -> None:
@@ -71,3 +80,65 @@ def customer_history_panel(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     history = selectors.customer_score_history(customer=customer, limit=24)
     return render(request, "scoring/customer_history_panel.html", {"customer": customer, "history": history})
+
+
+# --- The manager dashboard --------------------------------------------------------------------
+
+
+def _chart_labels() -> dict:
+    """The words drawn inside the charts, translated here so the browser needs no catalogue."""
+    return {
+        "tiers": dict(Tier.choices),
+        "quadrants": dict(MatrixQuadrant.choices),
+        "stages": dict(Stage.choices),
+        "lifecycle": dict(LifecycleStage.choices),
+        "directions": dict(TierChange.Direction.choices),
+        "measures": {
+            "top1_share": _("Largest customer's share"),
+            "top10_share": _("Top 10 customers' share"),
+            "hhi": _("Herfindahl index (HHI)"),
+        },
+        "customers": _("Customers"),
+        "revenue_share": _("Revenue share"),
+        "customer_share": _("Share of customers"),
+        "cumulative_revenue": _("Cumulative revenue share"),
+        "a_class": _("A customers"),
+        "potential": _("Potential"),
+        "value_rank": _("Value (sales rank)"),
+        "not_rated": _("Not rated"),
+        "from_tier": _("Before"),
+        "to_tier": _("Now"),
+        "limit": _("Limit"),
+        "sales_12m": _("Sales, 12 months"),
+        "reached": _("Reached"),
+        "visits": _("Visits"),
+        "visited_customers": _("Customers visited"),
+        "avg_score": _("Average score"),
+        "no_data": _("No data for these filters."),
+        "load_error": _("Could not load this chart. Try again."),
+        "period_invalid": _("The period must end on or after its start."),
+        "none": "—",
+    }
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Filters and one card per chart; the browser draws each chart from its JSON endpoint
+    (scoring.api.DashboardView), so changing a filter needs no page reload."""
+    if not selectors.can_tune_scoring(request.user):
+        raise PermissionDenied(_("Only managers and admins can see the dashboard."))
+    user = request.user
+    teams = list(Team.objects.order_by("name") if user.is_staff else user.managed_teams.order_by("name"))
+    visible = accounts_selectors.filter_choices(user=user)
+    choices = {"teams": teams, "regions": visible["regions"], "industries": visible["industries"]}
+    filters = DashboardFilterForm(request.GET, **choices).filters()
+    initial = {name: value for name, value in asdict(filters).items() if value not in (None, "")}
+    context = {
+        "form": DashboardFilterForm(initial=initial, **choices),
+        "query": urlencode({name: str(value) for name, value in initial.items()}),
+        "endpoints": {name: reverse("dashboard", args=[name]) for name in aggregates.NAMES},
+        "customer_url": reverse("accounts:customer-detail", args=[0]),
+        "tiers": Tier.choices,
+        "labels": _chart_labels(),
+    }
+    return render(request, "scoring/dashboard.html", context)

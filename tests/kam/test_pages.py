@@ -16,7 +16,7 @@ def test_home_shows_the_users_role_and_teams(client, rep, manager):
 
 def test_managers_see_the_teams_they_manage(client, manager, rep):
     client.force_login(manager)
-    html = client.get("/").content.decode()
+    html = client.get("/my-day/").content.decode()  # a manager's `/` is their dashboard
     assert "我管理的团队" in html
     assert rep.get_full_name() in html
 
@@ -25,7 +25,7 @@ def test_admin_link_only_for_admins(client, rep, admin_user):
     client.force_login(rep)
     assert "/admin/" not in client.get("/").content.decode()
     client.force_login(admin_user)
-    assert "/admin/" in client.get("/").content.decode()
+    assert "/admin/" in client.get("/dashboard/").content.decode()
 
 
 def test_health_check_needs_no_login(client):

@@ -1,8 +1,9 @@
 """`seed_demo`: demo logins and teams, then ~300 demo customers with contacts, visits,
-competitors and three years of transactions (accounts.demo).
+competitors and three years of transactions (accounts.demo), ~120 opportunities with their
+stage history and 10 account plans (pipeline.demo), and a scoring run.
 
-Idempotent: running it again updates the same logins and adds no customer, contact, visit or
-transaction twice; transaction dates are moved to stay relative to today.
+Idempotent: running it again updates the same logins and adds no customer, contact, visit,
+transaction, opportunity or plan twice; transaction dates are moved to stay relative to today.
 """
 
 from time import perf_counter
@@ -10,7 +11,8 @@ from time import perf_counter
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.demo import demo_load, demo_summary
+from accounts.demo import DemoDataset, demo_dataset, demo_load, demo_summary
+from pipeline.demo import demo_pipeline_load, demo_pipeline_summary
 from users.models import Role
 from users.services import user_upsert
 
@@ -41,7 +43,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             self.load_logins()
             if not options["logins_only"]:
-                self.load_customers()
+                dataset = demo_dataset()
+                self.load_customers(dataset)
+                # Before scoring, which reads the open opportunities (lifecycle of prospects).
+                self.load_pipeline(dataset)
         if not options["logins_only"]:
             self.score()
         self.print_logins()
@@ -59,9 +64,9 @@ class Command(BaseCommand):
             user.last_name, user.first_name = last_name, first_name
             user.save(update_fields=["last_name", "first_name"])
 
-    def load_customers(self) -> None:
+    def load_customers(self, dataset: DemoDataset) -> None:
         started = perf_counter()
-        result = demo_load()
+        result = demo_load(dataset=dataset)
         seconds = perf_counter() - started
         totals = demo_summary()
         self.stdout.write(
@@ -73,6 +78,25 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "In the database: " + ", ".join(f"{count} {name}" for name, count in totals.items())
+        )
+
+    def load_pipeline(self, dataset: DemoDataset) -> None:
+        started = perf_counter()
+        result = demo_pipeline_load(dataset=dataset)
+        seconds = perf_counter() - started
+        self.stdout.write(
+            f"Demo pipeline loaded in {seconds:.1f}s: "
+            f"{result.opportunities_created} opportunities with {result.stage_changes_created} stage changes "
+            f"({result.overrides} gate overrides), {result.gate_checks_created} gate checks and "
+            f"{result.visits_created} closing visits created; {result.plans_created} account plans with "
+            f"{result.objectives_created} objectives and {result.actions_created} actions created; "
+            f"{result.grades_changed} prospect grades changed."
+        )
+        by_stage = demo_pipeline_summary()
+        self.stdout.write(
+            f"In the database: {sum(by_stage.values())} opportunities ("
+            + ", ".join(f"{stage} {count}" for stage, count in by_stage.items())
+            + ")"
         )
 
     def score(self) -> None:

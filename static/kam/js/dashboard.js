@@ -1,0 +1,553 @@
+// Manager dashboard: every card fetches its chart's JSON from the dashboard API with the
+// current filters, draws the chart with ECharts and fills the table beside it. Changing a
+// filter re-fetches every card and keeps the filters in the address bar (reload or share it).
+// Words come translated from the page (#dashboard-labels); none are written here.
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-testid=dashboard]");
+  if (!root || !window.echarts) return;
+
+  var L = JSON.parse(document.getElementById("dashboard-labels").textContent);
+  var form = root.querySelector("[data-dashboard-filters]");
+  var lang = document.documentElement.lang || "zh-hans";
+  var TIERS = Object.keys(L.tiers);
+  var TIER_COLORS = { platinum: "#2d3a4f", gold: "#d9a21b", iron: "#7d8797", lead: "#b9c1cc" };
+  var STAGE_COLORS = ["#1f4e8c", "#30619f", "#4474b1", "#5b88c2", "#749cd0"];
+  var BRAND = "#1f4e8c", ACCENT = "#d9a21b", DANGER = "#b3261e", OK = "#1e7b3a", MUTED = "#5d6b7e", LINE = "#dde3ea";
+
+  // --- formatting -----------------------------------------------------------------------
+  function numberFormat(options) {
+    try { return new Intl.NumberFormat(lang, options); } catch (error) { return new Intl.NumberFormat(undefined, options); }
+  }
+  var decimal = numberFormat({ maximumFractionDigits: 2 });
+  var whole = numberFormat({ maximumFractionDigits: 0 });
+  function missing(value) { return value === null || value === undefined || value === ""; }
+  function num(value) { return missing(value) ? L.none : decimal.format(Number(value)); }
+  var compact = numberFormat({ notation: "compact", maximumFractionDigits: 1 });
+  function money(value) { return missing(value) ? L.none : "¥" + whole.format(Number(value)); }
+  function moneyShort(value) { return "¥" + compact.format(Number(value)); }
+  function pct(value) { return missing(value) ? L.none : decimal.format(Number(value)) + "%"; }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function day(iso) {
+    if (!iso) return L.none;
+    if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
+    var d = new Date(iso);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  }
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function tierName(tier) { return L.tiers[tier] || tier || L.none; }
+  function customerUrl(id) { return root.dataset.customerUrl.replace(/0\/$/, id + "/"); }
+  function openCustomer(params) { if (params.data && params.data.id) window.location.href = customerUrl(params.data.id); }
+
+  // --- tables and figures ------------------------------------------------------------------
+  function td(content, className) {
+    var cell = document.createElement("td");
+    if (content instanceof Node) cell.appendChild(content); else cell.textContent = content;
+    if (className) cell.className = className;
+    return cell;
+  }
+  function customerLink(id, name) {
+    var a = document.createElement("a");
+    a.href = customerUrl(id);
+    a.textContent = name;
+    a.setAttribute("data-testid", "customer-link");
+    return a;
+  }
+  function tierCell(tier) {
+    var span = document.createElement("span");
+    if (TIER_COLORS[tier]) {
+      var swatch = document.createElement("i");
+      swatch.className = "swatch";
+      swatch.style.background = TIER_COLORS[tier];
+      span.appendChild(swatch);
+    }
+    span.appendChild(document.createTextNode(tierName(tier)));
+    return td(span, "nowrap");
+  }
+  // rows: a list of arrays of cells (from td()); an empty list shows "no data".
+  function fill(card, testid, rows) {
+    var table = card.querySelector("[data-testid=" + testid + "]");
+    var body = table.tBodies[0];
+    body.textContent = "";
+    if (!rows.length) {
+      var cell = td(L.no_data, "empty-cell");
+      cell.colSpan = table.tHead.rows[0].cells.length;
+      var empty = document.createElement("tr");
+      empty.appendChild(cell);
+      body.appendChild(empty);
+      return;
+    }
+    rows.forEach(function (cells) {
+      var tr = document.createElement("tr");
+      if (cells.className) tr.className = cells.className;
+      cells.forEach(function (cell) { tr.appendChild(cell); });
+      body.appendChild(tr);
+    });
+  }
+  function figure(card, name, text) {
+    var dd = card.querySelector("[data-figure=" + name + "]");
+    if (dd) dd.textContent = text;
+  }
+
+  // --- charts -----------------------------------------------------------------------------
+  var charts = {};
+  function chartFor(card) {
+    var name = card.dataset.chart;
+    if (!charts[name]) {
+      charts[name] = echarts.init(card.querySelector(".chart"), null, {
+        locale: lang.indexOf("zh") === 0 ? "ZH" : "EN"
+      });
+      // Points and bars that stand for one customer open it (matrix, churn risk).
+      charts[name].on("click", openCustomer);
+    }
+    return charts[name];
+  }
+  // Short animations, none for people who ask for reduced motion; each chart replaces the last.
+  var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  function show(chart, option) {
+    option.animation = !still;
+    option.animationDuration = 400;
+    option.animationDurationUpdate = 300;
+    chart.setOption(option, true);
+  }
+  function message(chart, text, color) {
+    show(chart, {
+      graphic: [{
+        type: "text", left: "center", top: "middle",
+        style: { text: text, fill: color || MUTED, fontSize: 14, width: 260, overflow: "break", align: "center" }
+      }]
+    });
+  }
+  var axisText = { color: MUTED, fontSize: 11 };
+
+  var draw = {};
+
+  draw.pyramid = function (card, data, chart) {
+    var rows = data.rows;
+    var count = 0, revenue = 0;
+    rows.forEach(function (row) { count += row.count; revenue += Number(row.revenue); });
+    card.querySelector("[data-testid=pyramid-total]").textContent = num(count);
+    card.querySelector("[data-testid=pyramid-total]").dataset.value = count;
+    card.querySelector("[data-total-revenue]").textContent = money(revenue);
+    fill(card, "table-pyramid", rows.map(function (row) {
+      return [tierCell(row.tier), td(num(row.count), "num"), td(money(row.revenue), "num"), td(pct(row.revenue_share), "num")];
+    }));
+    if (!count) return message(chart, L.no_data);
+    // A pyramid, platinum at the top: the band widths show the tier's place; the labels carry the numbers.
+    show(chart, {
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          return escapeHtml(p.data.tierName) + "<br>" + escapeHtml(L.customers) + ": " + num(p.data.count) +
+            "<br>" + escapeHtml(L.revenue_share) + ": " + pct(p.data.share);
+        }
+      },
+      series: [{
+        type: "funnel", sort: "ascending", min: 0, max: rows.length, minSize: "0%", maxSize: "100%",
+        left: "4%", width: "58%", top: 12, bottom: 12, gap: 3,
+        label: {
+          position: "right", color: "#1d2430", fontSize: 12, lineHeight: 17,
+          formatter: function (p) { return "{tier|" + p.data.tierName + "}\n" + num(p.data.count) + " · " + pct(p.data.share); },
+          rich: { tier: { fontWeight: 600, fontSize: 13 } }
+        },
+        labelLine: { lineStyle: { color: LINE } },
+        data: rows.map(function (row, index) {
+          return {
+            name: row.tier, value: index + 1, tierName: tierName(row.tier), count: row.count, share: row.revenue_share,
+            itemStyle: { color: TIER_COLORS[row.tier] }
+          };
+        })
+      }]
+    });
+  };
+
+  draw.pareto = function (card, data, chart) {
+    var rows = data.rows;
+    figure(card, "a_customer_share", pct(data.a_customer_share));
+    figure(card, "revenue_12m", money(data.revenue_12m));
+    fill(card, "table-pareto", rows.map(function (row) {
+      return [td(num(row.customers), "num"), td(pct(row.customer_share), "num"), td(pct(row.revenue_share), "num")];
+    }));
+    if (!rows.length) return message(chart, L.no_data);
+    var points = [[0, 0]].concat(rows.map(function (row) { return [Number(row.customer_share), Number(row.revenue_share)]; }));
+    var aShare = Number(data.a_customer_share);
+    show(chart, {
+      grid: { left: 12, right: 24, top: 30, bottom: 12 },
+      tooltip: {
+        trigger: "axis",
+        formatter: function (params) {
+          var p = params[0].data;
+          return escapeHtml(L.customer_share) + ": " + pct(p[0]) + "<br>" + escapeHtml(L.cumulative_revenue) + ": " + pct(p[1]);
+        }
+      },
+      xAxis: {
+        type: "value", min: 0, max: 100, name: L.customer_share, nameLocation: "middle", nameGap: 24,
+        nameTextStyle: axisText, axisLabel: { color: MUTED, formatter: "{value}%" }, splitLine: { lineStyle: { color: LINE } }
+      },
+      yAxis: {
+        type: "value", min: 0, max: 100, name: L.cumulative_revenue, nameTextStyle: axisText,
+        axisLabel: { color: MUTED, formatter: "{value}%" }, splitLine: { lineStyle: { color: LINE } }
+      },
+      series: [{
+        type: "line", data: points, showSymbol: false, lineStyle: { color: BRAND, width: 2 }, itemStyle: { color: BRAND },
+        areaStyle: { color: BRAND, opacity: 0.1 },
+        markLine: {
+          symbol: "none", silent: true,
+          data: [
+            { yAxis: 80, lineStyle: { color: DANGER, type: "dashed" }, label: { formatter: "80%", position: "insideStartTop", color: DANGER } },
+            { xAxis: aShare, lineStyle: { color: ACCENT, type: "dashed" },
+              label: { formatter: L.a_class + " " + pct(aShare), position: "insideEndTop", color: "#7a5600" } }
+          ]
+        }
+      }]
+    });
+  };
+
+  // A point's small sideways offset, fixed per customer, so equal ratings do not hide each other.
+  function jitter(id) { return ((id * 7919) % 97 / 97 - 0.5) * 0.5; }
+
+  draw.matrix = function (card, data, chart) {
+    var total = 0;
+    fill(card, "table-matrix", data.rows.map(function (row) {
+      total += row.count;
+      return [td(L.quadrants[row.quadrant] || row.quadrant), td(num(row.count), "num")];
+    }));
+    card.querySelector("[data-testid=matrix-total]").textContent = num(total);
+    if (!data.points.length) return message(chart, L.no_data);
+    var top = 0;
+    data.points.forEach(function (p) { top = Math.max(top, Number(p.sales_12m)); });
+    var area = function (quadrant, x0, y0, x1, y1, position) {
+      return [
+        { xAxis: x0, yAxis: y0, name: L.quadrants[quadrant], label: { position: position } },
+        { xAxis: x1, yAxis: y1 }
+      ];
+    };
+    show(chart, {
+      grid: { left: 12, right: 16, top: 30, bottom: 12 },
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var d = p.data;
+          return "<strong>" + escapeHtml(d.name) + "</strong><br>" + escapeHtml(L.potential) + ": " +
+            (d.potential ? d.potential : escapeHtml(L.not_rated)) + "<br>" + escapeHtml(L.value_rank) + ": " + num(d.value[1]) +
+            "<br>" + escapeHtml(L.sales_12m) + ": " + money(d.sales);
+        }
+      },
+      xAxis: {
+        type: "value", min: -0.5, max: 5.5, interval: 1, name: L.potential, nameLocation: "middle", nameGap: 24,
+        nameTextStyle: axisText, splitLine: { show: false },
+        axisTick: { customValues: [0, 1, 2, 3, 4, 5] },
+        axisLabel: {
+          color: MUTED, customValues: [0, 1, 2, 3, 4, 5],
+          formatter: function (v) { return v === 0 ? L.not_rated : String(v); }
+        }
+      },
+      yAxis: {
+        type: "value", min: 0, max: 100, name: L.value_rank, nameTextStyle: axisText,
+        axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } }
+      },
+      series: [{
+        type: "scatter", cursor: "pointer",
+        symbolSize: function (value, p) { return top > 0 ? 7 + 11 * Math.sqrt(Number(p.data.sales) / top) : 8; },
+        itemStyle: { color: BRAND, opacity: 0.75, borderColor: "#fff", borderWidth: 1 },
+        data: data.points.map(function (p) {
+          return {
+            id: p.id, name: p.name, potential: p.potential, sales: p.sales_12m,
+            value: [(p.potential || 0) + jitter(p.id), Number(p.value_rank)]
+          };
+        }),
+        markLine: {
+          symbol: "none", silent: true, lineStyle: { color: MUTED, type: "dashed" }, label: { show: false },
+          data: [{ xAxis: 3.5 }, { yAxis: 50 }]
+        },
+        markArea: {
+          silent: true, itemStyle: { color: "rgba(31, 78, 140, 0.04)" },
+          label: { color: MUTED, fontSize: 12, fontWeight: 600 },
+          data: [
+            area("key", 3.5, 50, 5.5, 100, "insideTopRight"),
+            area("develop", 3.5, 0, 5.5, 50, "insideBottomRight"),
+            area("maintain", -0.5, 50, 3.5, 100, "insideTopLeft"),
+            area("basic", -0.5, 0, 3.5, 50, "insideBottomLeft")
+          ]
+        }
+      }]
+    });
+  };
+
+  draw.movements = function (card, data, chart) {
+    figure(card, "upgrades", num(data.upgrades));
+    figure(card, "downgrades", num(data.downgrades));
+    figure(card, "run", data.run ? day(data.run.as_of) + " #" + data.run.id : L.none);
+    fill(card, "table-movements", data.rows.map(function (row) {
+      var up = row.direction === "upgrade";
+      var change = document.createElement("span");
+      change.className = up ? "move-up" : "move-down";
+      change.textContent = (up ? "↑ " : "↓ ") + (L.directions[row.direction] || row.direction);
+      return [td(customerLink(row.customer, row.name)), tierCell(row.from_tier), tierCell(row.to_tier), td(change)];
+    }));
+    if (!data.matrix.length) return message(chart, L.no_data);
+    var top = 1;
+    var cells = [];
+    data.matrix.forEach(function (pair) {
+      top = Math.max(top, pair.count);
+      cells.push([TIERS.indexOf(pair.to_tier), TIERS.indexOf(pair.from_tier), pair.count]);
+    });
+    var names = TIERS.map(tierName);
+    show(chart, {
+      grid: { left: 12, right: 16, top: 30, bottom: 12 },
+      tooltip: {
+        formatter: function (p) {
+          return escapeHtml(names[p.data[1]]) + " → " + escapeHtml(names[p.data[0]]) + ": " + num(p.data[2]);
+        }
+      },
+      xAxis: { type: "category", data: names, name: L.to_tier, nameLocation: "middle", nameGap: 24, nameTextStyle: axisText,
+        axisLabel: { color: MUTED }, splitArea: { show: true } },
+      yAxis: { type: "category", data: names, name: L.from_tier, nameLocation: "start", nameTextStyle: axisText, inverse: true,
+        axisLabel: { color: MUTED }, splitArea: { show: true } },
+      visualMap: { show: false, min: 0, max: top, inRange: { color: ["#dbe6f5", BRAND] } },
+      series: [{
+        type: "heatmap", data: cells,
+        label: { show: true, color: "#fff", fontWeight: 600, formatter: function (p) { return num(p.data[2]); } },
+        itemStyle: { borderColor: "#fff", borderWidth: 2 }
+      }]
+    });
+  };
+
+  draw.concentration = function (card, data, chart) {
+    var format = function (row, value) { return row.measure === "hhi" ? num(value) : pct(value); };
+    card.querySelector("[data-testid=concentration-warning]").hidden = !data.warnings.length;
+    fill(card, "table-concentration", data.rows.map(function (row) {
+      var cells = [td((row.warning ? "⚠ " : "") + L.measures[row.measure]), td(format(row, row.value), "num"),
+        td(format(row, row.limit), "num")];
+      if (row.warning) cells.className = "warn";
+      return cells;
+    }));
+    if (!Number(data.revenue_12m)) return message(chart, L.no_data);
+    // Each measure as a share of its limit, so one axis shows how close to the limit each one is.
+    var bars = data.rows.map(function (row) {
+      var ratio = row.limit ? Number(row.value) / Number(row.limit) * 100 : 0;
+      return {
+        value: Math.round(ratio * 10) / 10, row: row,
+        itemStyle: { color: row.warning ? DANGER : OK, borderRadius: [0, 4, 4, 0] }
+      };
+    });
+    var highest = Math.max.apply(null, bars.map(function (bar) { return bar.value; }).concat([100]));
+    show(chart, {
+      grid: { left: 12, right: 72, top: 30, bottom: 12 },
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var row = p.data.row;
+          return escapeHtml(L.measures[row.measure]) + ": " + format(row, row.value) + "<br>" +
+            escapeHtml(L.limit) + ": " + format(row, row.limit);
+        }
+      },
+      xAxis: { type: "value", min: 0, max: Math.ceil(highest / 50) * 50, axisLabel: { color: MUTED, formatter: "{value}%" },
+        splitLine: { lineStyle: { color: LINE } } },
+      yAxis: { type: "category", inverse: true, data: data.rows.map(function (row) { return L.measures[row.measure]; }),
+        axisLabel: { color: MUTED, width: 96, overflow: "break" } },
+      series: [{
+        type: "bar", data: bars, barWidth: "45%",
+        label: { show: true, position: "right", color: "#1d2430", formatter: function (p) { return format(p.data.row, p.data.row.value); } },
+        markLine: {
+          symbol: "none", silent: true, lineStyle: { color: DANGER, type: "dashed" },
+          label: { formatter: L.limit, color: DANGER, position: "insideEndTop" }, data: [{ xAxis: 100 }]
+        }
+      }]
+    });
+  };
+
+  draw.churn = function (card, data, chart) {
+    figure(card, "count", num(data.count));
+    fill(card, "table-churn", data.rows.map(function (row) {
+      return [td(customerLink(row.id, row.name)), tierCell(row.tier), td(L.lifecycle[row.lifecycle_stage] || L.none, "hide-phone"),
+        td(money(row.sales_12m), "num"), td(row.owner__username || L.none, "hide-phone"), td(day(row.last_visit_at), "nowrap")];
+    }));
+    if (!data.rows.length) return message(chart, L.no_data);
+    var top = data.rows.slice(0, 10);
+    show(chart, {
+      grid: { left: 12, right: 24, top: 30, bottom: 12 },
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) { return escapeHtml(p.data.name) + "<br>" + escapeHtml(L.sales_12m) + ": " + money(p.data.value); }
+      },
+      xAxis: { type: "value", name: L.sales_12m, nameTextStyle: axisText, splitLine: { lineStyle: { color: LINE } },
+        axisLabel: { color: MUTED, formatter: moneyShort, hideOverlap: true } },
+      yAxis: { type: "category", inverse: true, data: top.map(function (row) { return row.name; }),
+        axisLabel: { color: MUTED, width: 110, overflow: "truncate" } },
+      series: [{
+        type: "bar", cursor: "pointer", barMaxWidth: 18,
+        data: top.map(function (row) {
+          return { id: row.id, name: row.name, value: Number(row.sales_12m), itemStyle: { color: TIER_COLORS[row.tier] || DANGER } };
+        })
+      }]
+    });
+  };
+
+  draw.funnel = function (card, data, chart) {
+    var rows = data.rows;
+    figure(card, "won", num(data.won));
+    figure(card, "lost", num(data.lost.count) + " · " + money(data.lost.amount));
+    fill(card, "table-funnel", rows.map(function (row) {
+      return [td(L.stages[row.stage] || row.stage), td(num(row.count), "num"), td(money(row.amount), "num"),
+        td(num(row.reached), "num hide-phone"), td(pct(row.conversion_to_next), "num"), td(num(row.avg_days), "num")];
+    }));
+    var reached = rows.reduce(function (max, row) { return Math.max(max, row.reached); }, 0);
+    if (!reached) return message(chart, L.no_data);
+    show(chart, {
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var row = p.data.row;
+          return escapeHtml(L.stages[row.stage] || row.stage) + "<br>" + escapeHtml(L.reached) + ": " + num(row.reached) +
+            "<br>" + money(row.amount) + (missing(row.conversion_to_next) ? "" : "<br>→ " + pct(row.conversion_to_next));
+        }
+      },
+      series: [{
+        type: "funnel", sort: "none", min: 0, max: reached, minSize: "6%", left: "4%", width: "52%", top: 12, bottom: 12, gap: 2,
+        labelLine: { lineStyle: { color: LINE } },
+        label: {
+          position: "right", color: "#1d2430", fontSize: 12,
+          formatter: function (p) { return (L.stages[p.data.row.stage] || p.data.row.stage) + "  " + num(p.data.row.reached); }
+        },
+        itemStyle: { borderColor: "#fff", borderWidth: 1 },
+        data: rows.map(function (row, index) {
+          return {
+            name: row.stage, value: row.reached, row: row,
+            itemStyle: { color: row.stage === "won" ? OK : STAGE_COLORS[index] }
+          };
+        })
+      }]
+    });
+  };
+
+  draw.activity = function (card, data, chart) {
+    var keys = data.key_accounts;
+    ["key_accounts", "not_visited_30d", "not_visited_60d", "not_visited_90d"].forEach(function (name) {
+      figure(card, name, num(keys[name]));
+    });
+    figure(card, "period", "(" + day(data.period.start) + " – " + day(data.period.end) + ")");
+    fill(card, "table-activity", data.rows.map(function (row) {
+      return [td(row.name || row.username), td(num(row.visits), "num"), td(num(row.customers), "num")];
+    }));
+    fill(card, "table-neglected", data.neglected.map(function (row) {
+      return [td(customerLink(row.id, row.name)), td(row.owner__username || L.none), td(day(row.last_visit_at))];
+    }));
+    if (!data.rows.length) return message(chart, L.no_data);
+    var reps = data.rows.slice(0, 12);
+    show(chart, {
+      grid: { left: 12, right: 20, top: 30, bottom: 12 },
+      legend: { top: 0, right: 0, textStyle: { color: MUTED } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+      yAxis: { type: "category", inverse: true, data: reps.map(function (row) { return row.name || row.username; }),
+        axisLabel: { color: MUTED, width: 90, overflow: "truncate" } },
+      series: [
+        { type: "bar", name: L.visits, data: reps.map(function (row) { return row.visits; }), itemStyle: { color: BRAND }, barMaxWidth: 16 },
+        { type: "bar", name: L.visited_customers, data: reps.map(function (row) { return row.customers; }), itemStyle: { color: ACCENT }, barMaxWidth: 16 }
+      ]
+    });
+  };
+
+  draw.trend = function (card, data, chart) {
+    var runs = [], byRun = {};
+    data.rows.forEach(function (row) {
+      if (!byRun[row.run]) { byRun[row.run] = { run: row.run, as_of: row.as_of, tiers: {} }; runs.push(byRun[row.run]); }
+      byRun[row.run].tiers[row.tier] = row;
+    });
+    var runLabel = function (run) { return day(run.as_of) + " #" + run.run; };
+    fill(card, "table-trend", runs.slice().reverse().map(function (run) {
+      return [td(runLabel(run))].concat(TIERS.map(function (tier) {
+        var row = run.tiers[tier];
+        return td(row ? num(row.avg_score) : L.none, "num");
+      }));
+    }));
+    if (!runs.length) return message(chart, L.no_data);
+    show(chart, {
+      grid: { left: 12, right: 20, top: 30, bottom: 40 },
+      legend: { bottom: 0, textStyle: { color: MUTED } },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return num(v); } },
+      xAxis: { type: "category", data: runs.map(runLabel), boundaryGap: false, axisLabel: { color: MUTED, hideOverlap: true } },
+      yAxis: { type: "value", min: 0, max: 100, name: L.avg_score, nameTextStyle: axisText,
+        axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+      series: TIERS.map(function (tier) {
+        return {
+          type: "line", name: tierName(tier), connectNulls: true, symbolSize: 7,
+          itemStyle: { color: TIER_COLORS[tier] }, lineStyle: { color: TIER_COLORS[tier], width: 2 },
+          data: runs.map(function (run) { return run.tiers[tier] ? Number(run.tiers[tier].avg_score) : null; })
+        };
+      })
+    });
+  };
+
+  // --- loading ----------------------------------------------------------------------------
+  var cards = Array.prototype.slice.call(root.querySelectorAll("[data-chart]"));
+  var status = root.querySelector("[data-dashboard-status]");
+  var generation = 0;
+
+  function currentQuery() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) { if (value) params.append(name, value); });
+    return params.toString();
+  }
+
+  function load(updateAddress) {
+    var start = form.elements.start, end = form.elements.end;
+    if (start && end && start.value && end.value && start.value > end.value) {
+      status.textContent = L.period_invalid;  // the API would refuse it: keep the charts as they are
+      return;
+    }
+    var query = currentQuery();
+    var mine = ++generation;
+    var pending = cards.length;
+    if (updateAddress) window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+    root.dataset.state = "loading";
+    cards.forEach(function (card) {
+      var endpoint = card.dataset.endpoint;
+      card.querySelector("[data-csv]").href = endpoint + "?" + (query ? query + "&" : "") + "download=csv";
+      card.setAttribute("aria-busy", "true");
+      fetch(endpoint + (query ? "?" + query : ""), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        })
+        .then(function (data) {
+          if (mine !== generation) return;
+          card.classList.remove("dash-error");
+          draw[card.dataset.chart](card, data, chartFor(card));
+        })
+        .catch(function () {
+          if (mine !== generation) return;
+          card.classList.add("dash-error");
+          message(chartFor(card), L.load_error, DANGER);
+        })
+        .then(function () {
+          if (mine !== generation) return;
+          card.removeAttribute("aria-busy");
+          pending -= 1;
+          if (!pending) {
+            root.dataset.state = "ready";
+            root.dataset.query = query;
+            status.textContent = "";
+          }
+        });
+    });
+  }
+
+  form.addEventListener("change", function () { load(true); });
+  form.addEventListener("submit", function (event) { event.preventDefault(); load(true); });
+
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    if (resizing) window.cancelAnimationFrame(resizing);
+    resizing = window.requestAnimationFrame(function () {
+      Object.keys(charts).forEach(function (name) { charts[name].resize(); });
+    });
+  });
+
+  load(false);
+})();
