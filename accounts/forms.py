@@ -204,17 +204,7 @@ class ContactForm(PageFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = [
-            "name",
-            "title",
-            "department",
-            "phone",
-            "email",
-            "wechat",
-            "buying_role",
-            "influence",
-            "relationship_strength",
-            "attitude",
-            "notes",
+            *Contact.BUSINESS_FIELDS,
             *Contact.PROFILE_FIELDS,
         ]
         widgets = {

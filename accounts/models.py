@@ -264,6 +264,13 @@ class Customer(models.Model):
             raise ValidationError({"referred_by": _("A customer cannot refer itself.")})
 
 
+class UnderCustomerQuerySet(models.QuerySet):
+    """Rows that belong to a customer: visible exactly when their customer is."""
+
+    def visible_to(self, user):
+        return self.filter(customer__in=Customer.objects.visible_to(user))
+
+
 class AccountTeamMember(models.Model):
     """A user working on a customer besides its owner (regional sales, solution sales…)."""
 
@@ -302,16 +309,25 @@ class Attitude(models.TextChoices):
     OPPONENT = "opponent", _("Opponent")
 
 
-class ContactQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ContactQuerySet":
-        return self.filter(customer__in=Customer.objects.visible_to(user))
-
-
 class Contact(models.Model):
     """A person at a customer, seen as a member of its buying committee."""
 
     # The personal profile (seed 002's list for key decision makers): shown only to the
     # account team, its manager and admins; never exported.
+    # What a contact is at work: shown to everyone who sees the customer.
+    BUSINESS_FIELDS = (
+        "name",
+        "title",
+        "department",
+        "phone",
+        "email",
+        "wechat",
+        "buying_role",
+        "influence",
+        "relationship_strength",
+        "attitude",
+        "notes",
+    )
     PROFILE_FIELDS = (
         "hometown",
         "birthday",
@@ -352,7 +368,7 @@ class Contact(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = ContactQuerySet.as_manager()
+    objects = UnderCustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact")
@@ -387,10 +403,7 @@ class VisitKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class VisitQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "VisitQuerySet":
-        return self.filter(customer__in=Customer.objects.visible_to(user))
-
+class VisitQuerySet(UnderCustomerQuerySet):
     def follow_ups_open(self) -> "VisitQuerySet":
         return self.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
 
@@ -463,11 +476,6 @@ class Visit(models.Model):
 # --- Transactions --------------------------------------------------------------------------
 
 
-class TransactionQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "TransactionQuerySet":
-        return self.filter(customer__in=Customer.objects.visible_to(user))
-
-
 class Transaction(models.Model):
     """A dated order or invoice line in CNY, usually pushed by the ERP under its own reference."""
 
@@ -483,7 +491,7 @@ class Transaction(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = TransactionQuerySet.as_manager()
+    objects = UnderCustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("transaction")
@@ -501,11 +509,6 @@ class Transaction(models.Model):
 # --- Competitors ---------------------------------------------------------------------------
 
 
-class CompetitorPresenceQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "CompetitorPresenceQuerySet":
-        return self.filter(customer__in=Customer.objects.visible_to(user))
-
-
 class CompetitorPresence(models.Model):
     """A competitor at a customer: who, their strengths and weaknesses, their offer and bottom line."""
 
@@ -520,7 +523,7 @@ class CompetitorPresence(models.Model):
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = CompetitorPresenceQuerySet.as_manager()
+    objects = UnderCustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("competitor presence")

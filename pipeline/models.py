@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Customer
+from accounts.models import Customer, UnderCustomerQuerySet
 
 
 class Stage(models.TextChoices):
@@ -46,10 +46,7 @@ def next_stage(stage: str) -> str | None:
     return FORWARD[FORWARD.index(stage) + 1]
 
 
-class OpportunityQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "OpportunityQuerySet":
-        return self.filter(customer__in=Customer.objects.visible_to(user))
-
+class OpportunityQuerySet(UnderCustomerQuerySet):
     def open(self) -> "OpportunityQuerySet":
         return self.filter(stage__in=OPEN_STAGES)
 
@@ -222,11 +219,6 @@ class PlanStep(models.TextChoices):
     REPLICATION = "replication", _("Replicate")
 
 
-class AccountPlanQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "AccountPlanQuerySet":
-        return self.filter(customer__in=Customer.objects.visible_to(user))
-
-
 class AccountPlan(models.Model):
     """A joint business plan with a key account for a period."""
 
@@ -242,7 +234,7 @@ class AccountPlan(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = AccountPlanQuerySet.as_manager()
+    objects = UnderCustomerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("account plan")
