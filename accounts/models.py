@@ -196,6 +196,10 @@ class Customer(models.Model):
     sales_12m = models.DecimalField(
         _("sales, last 12 months"), max_digits=16, decimal_places=2, null=True, blank=True
     )
+    # PERCENT_RANK of sales_12m among all customers in the last run (the matrix's value axis).
+    sales_rank = models.DecimalField(
+        _("sales percent rank"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
 
     SCORING_FIELDS = (
@@ -210,6 +214,7 @@ class Customer(models.Model):
         "prospect_grade",
         "churn_risk",
         "sales_12m",
+        "sales_rank",
         "scored_at",
     )
 

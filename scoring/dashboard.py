@@ -23,7 +23,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, Mod, PercentRank, RowNumber
+from django.db.models.functions import Coalesce, Mod, RowNumber
 from django.utils import timezone
 
 from accounts.models import Customer, Visit
@@ -139,32 +139,31 @@ def pareto(customers: QuerySet[Customer], filters: DashboardFilters, points: int
 
 
 def matrix(customers: QuerySet[Customer], filters: DashboardFilters, max_points: int = 600) -> dict:
-    """Quadrant counts, and a deterministic sample of points: x = potential rating, y = sales
-    percent rank among the filtered customers (the value line at 50)."""
+    """Quadrant counts, and a deterministic sample of scored customers as points: x = potential
+    rating, y = the sales percent rank the last run gave them among all customers — the same
+    value the run classified the quadrant by, so every point sits in its labelled quadrant."""
     counts = dict(
         customers.exclude(matrix_quadrant="").values_list("matrix_quadrant").annotate(n=Count("id"))
     )
-    n = customers.count()
+    scored = customers.filter(sales_rank__isnull=False)
+    n = sum(counts.values())
     step = max(1, -(-n // max_points))
-    ranked = customers.annotate(
-        value_rank=Window(
-            PercentRank(), order_by=[Coalesce("sales_12m", Value(ZERO), output_field=MONEY).asc()]
-        ),
-        sample=Mod(F("id"), Value(step), output_field=IntegerField()),
-    )
+    sample = scored.annotate(sample=Mod(F("id"), Value(step), output_field=IntegerField())).filter(sample=0)
     points = [
         {
             "id": row["id"],
             "name": row["name"],
             "potential": row["potential"],
-            "value_rank": round(float(row["value_rank"]) * 100, 1) if row["sales_12m"] and row["sales_12m"] > 0 else 0.0,
+            "value_rank": row["sales_rank"],
             "sales_12m": row["sales_12m"] or ZERO,
             "quadrant": row["matrix_quadrant"],
         }
-        for row in ranked.filter(sample=0).values("id", "name", "potential", "value_rank", "sales_12m", "matrix_quadrant")[:max_points]
-    ]  # fmt: skip
+        for row in sample.order_by("id").values(
+            "id", "name", "potential", "sales_rank", "sales_12m", "matrix_quadrant"
+        )[:max_points]
+    ]
     rows = [{"quadrant": q, "count": counts.get(q, 0)} for q in engine.QUADRANTS]
-    return {"rows": rows, "points": points, "customers": n}
+    return {"rows": rows, "points": points, "customers": customers.count()}
 
 
 # --- Tier movements since the previous run ----------------------------------------------------

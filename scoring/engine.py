@@ -143,7 +143,7 @@ class Results:
     matrix_quadrant: np.ndarray
     lifecycle_stage: np.ndarray
     churn_risk: np.ndarray  # bool
-    sales_rank_pct: np.ndarray  # float64, the sales percent rank 0–100 (for display only)
+    sales_rank_centi: np.ndarray  # int64: the sales percent rank × 100 (5000 = 50.00), half up
 
     def score(self, i: int) -> Decimal:
         return Decimal(int(self.score_centi[i])).scaleb(-2)
@@ -204,7 +204,7 @@ def score_population(inputs: Inputs, params: Parameters | None = None) -> Result
     n = inputs.n
     if n == 0:
         z, text, flag = np.array([], dtype=np.int64), np.array([], dtype="<U11"), np.array([], dtype=bool)
-        return Results(z, z, z, z, text, text, flag, text, text, text, text, flag, z.astype(float))
+        return Results(z, z, z, z, text, text, flag, text, text, text, text, flag, z)
 
     # 1. Dimension scores and the composite score, exactly: score×100 = N / D, rounded half up.
     growth = inputs.sales_12m - inputs.sales_prev_12m
@@ -317,7 +317,7 @@ def score_population(inputs: Inputs, params: Parameters | None = None) -> Result
         matrix_quadrant=quadrant,
         lifecycle_stage=lifecycle,
         churn_risk=churn,
-        sales_rank_pct=100.0 * sales_k / m,
+        sales_rank_centi=(2 * 10_000 * sales_k + m) // (2 * m),
     )
 
 

@@ -288,6 +288,7 @@ RESULT_COLUMNS = (
     "lifecycle_stage",
     "churn_risk",
     "sales_12m",
+    "sales_rank",
 )
 
 CREATE_RESULT_TABLE = """
@@ -303,7 +304,8 @@ CREATE TEMPORARY TABLE scoring_result (
     matrix_quadrant VARCHAR(10) NOT NULL,
     lifecycle_stage VARCHAR(12) NOT NULL,
     churn_risk BOOLEAN NOT NULL,
-    sales_12m NUMERIC(16, 2) NOT NULL
+    sales_12m NUMERIC(16, 2) NOT NULL,
+    sales_rank NUMERIC(5, 2) NOT NULL
 )
 """
 
@@ -324,7 +326,7 @@ UPDATE accounts_customer
 SET score = r.score, tier = r.tier, abc_class = r.abc_class, is_key_account = r.is_key_account,
     size_class = r.size_class, value_class = r.value_class, matrix_quadrant = r.matrix_quadrant,
     lifecycle_stage = r.lifecycle_stage, churn_risk = r.churn_risk, sales_12m = r.sales_12m,
-    scored_at = %(now)s
+    sales_rank = r.sales_rank, scored_at = %(now)s
 FROM scoring_result r
 WHERE accounts_customer.id = r.customer_id
 """
@@ -361,6 +363,7 @@ def _result_columns(results: engine.Results, *, booleans: tuple[str, str]) -> li
         results.lifecycle_stage.tolist(),
         np.where(results.churn_risk, true, false).tolist(),
         _money_text(results.sales_12m),
+        _money_text(results.sales_rank_centi),
     ]
 
 

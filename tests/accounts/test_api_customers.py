@@ -23,6 +23,7 @@ SCORING = [
     "prospect_grade",
     "churn_risk",
     "sales_12m",
+    "sales_rank",
     "scored_at",
 ]
 

@@ -99,7 +99,7 @@ def test_matrix(api_client, manager, population):
     }  # fmt: skip
     assert {point["name"] for point in data["points"]} == {"客户A", "客户B", "客户C", "客户D"}
     by_name = {point["name"]: point["value_rank"] for point in data["points"]}
-    assert by_name["客户A"] == 100.0  # ranked among the manager's customers: A is the top of four
+    assert by_name["客户A"] == 75.0  # the run's rank among all five customers: 3 of 4 below A
     assert by_name["客户D"] == 0.0
 
 
