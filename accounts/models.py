@@ -241,6 +241,8 @@ class Customer(models.Model):
             models.Index(fields=["abc_class", "name"], name="customer_abc_name"),
             models.Index(fields=["is_key_account", "name"], name="customer_key_name"),
             models.Index(fields=["-score", "id"], name="customer_score_desc"),
+            # Top customers by revenue (concentration: top 1 / top 10).
+            models.Index(fields=["-sales_12m", "id"], name="customer_sales_desc"),
             models.Index(fields=["name"], name="customer_name"),
             models.Index(fields=["-updated_at"], name="customer_updated_desc"),
         ]

@@ -73,28 +73,34 @@ def scoring_summary(*, user: User | None, customers: QuerySet[Customer] | None =
     customers `user` may see, in a fixed number of queries whatever the population."""
     customers = customers if customers is not None else Customer.objects.visible_to(user)
     positive = Q(sales_12m__gt=0)
+
+    def revenue(condition: Q) -> Coalesce:
+        return Coalesce(Sum("sales_12m", filter=positive & condition), Value(ZERO), output_field=MONEY)
+
+    # One pass over the customers: totals, and per tier and per ABC class a count and revenue.
+    groups = {f"tier_{tier}": Q(tier=tier) for tier in engine.TIERS} | {
+        f"abc_{cls}": Q(abc_class=cls) for cls in engine.ABC
+    }
     totals = customers.aggregate(
         customers=Count("id"),
         scored=Count("id", filter=Q(scored_at__isnull=False)),
         key_accounts=Count("id", filter=Q(is_key_account=True)),
-        revenue=Coalesce(Sum("sales_12m", filter=positive), Value(ZERO), output_field=MONEY),
+        revenue=revenue(Q()),
         squares=Coalesce(
             Sum(F("sales_12m") * F("sales_12m"), filter=positive, output_field=MONEY),
             Value(ZERO),
             output_field=MONEY,
         ),
+        **{f"{key}_n": Count("id", filter=condition) for key, condition in groups.items()},
+        **{f"{key}_revenue": revenue(condition) for key, condition in groups.items()},
     )
     total = Decimal(totals["revenue"]).quantize(HUNDREDTH)  # SQLite sums in binary floats
-    revenue = Coalesce(Sum("sales_12m", filter=positive), Value(ZERO), output_field=MONEY)
     tiers = {
-        row["tier"]: row
-        for row in customers.exclude(tier="").values("tier").annotate(n=Count("id"), revenue=revenue)
+        tier: {"n": totals[f"tier_{tier}_n"], "revenue": totals[f"tier_{tier}_revenue"]}
+        for tier in engine.TIERS
     }
     classes = {
-        row["abc_class"]: row
-        for row in customers.exclude(abc_class="")
-        .values("abc_class")
-        .annotate(n=Count("id"), revenue=revenue)
+        cls: {"n": totals[f"abc_{cls}_n"], "revenue": totals[f"abc_{cls}_revenue"]} for cls in engine.ABC
     }
     top = list(
         customers.filter(positive).order_by("-sales_12m", "id").values_list("sales_12m", flat=True)[:10]
