@@ -108,10 +108,12 @@ def concentration(customers: QuerySet[Customer], filters: DashboardFilters) -> d
 def pareto(customers: QuerySet[Customer], filters: DashboardFilters, points: int = 100) -> dict:
     """Cumulative revenue share against share of customers (sales_12m descending), sampled to
     about `points` points; `a_customer_share` marks where the 80% line is crossed."""
-    n = customers.count()
-    total = customers.filter(sales_12m__gt=0).aggregate(
-        t=Coalesce(Sum("sales_12m"), Value(ZERO), output_field=MONEY)
-    )["t"]
+    counts = customers.aggregate(
+        n=Count("id"),
+        a=Count("id", filter=Q(abc_class="A")),
+        total=Coalesce(Sum("sales_12m", filter=Q(sales_12m__gt=0)), Value(ZERO), output_field=MONEY),
+    )
+    n, a_count, total = counts["n"], counts["a"], Decimal(counts["total"]).quantize(CENT)
     if not n or not total:
         return {"rows": [], "customers": n, "revenue_12m": total, "a_customer_share": ZERO}
     step = max(1, n // points)
@@ -131,7 +133,6 @@ def pareto(customers: QuerySet[Customer], filters: DashboardFilters, points: int
         }
         for position, cumulative in sampled.order_by("position")
     ]
-    a_count = customers.filter(abc_class="A").count()
     return {"rows": rows, "customers": n, "revenue_12m": total, "a_customer_share": _share(a_count, n)}
 
 
@@ -142,11 +143,9 @@ def matrix(customers: QuerySet[Customer], filters: DashboardFilters, max_points:
     """Quadrant counts, and a deterministic sample of scored customers as points: x = potential
     rating, y = the sales percent rank the last run gave them among all customers — the same
     value the run classified the quadrant by, so every point sits in its labelled quadrant."""
-    counts = dict(
-        customers.exclude(matrix_quadrant="").values_list("matrix_quadrant").annotate(n=Count("id"))
-    )
+    counts = dict(customers.values_list("matrix_quadrant").annotate(n=Count("id")).order_by())
     scored = customers.filter(sales_rank__isnull=False)
-    n = sum(counts.values())
+    n = sum(count for quadrant, count in counts.items() if quadrant)
     step = max(1, -(-n // max_points))
     sample = scored.annotate(sample=Mod(F("id"), Value(step), output_field=IntegerField())).filter(sample=0)
     points = [
@@ -163,7 +162,7 @@ def matrix(customers: QuerySet[Customer], filters: DashboardFilters, max_points:
         )[:max_points]
     ]
     rows = [{"quadrant": q, "count": counts.get(q, 0)} for q in engine.QUADRANTS]
-    return {"rows": rows, "points": points, "customers": customers.count()}
+    return {"rows": rows, "points": points, "customers": n + counts.get("", 0)}
 
 
 # --- Tier movements since the previous run ----------------------------------------------------
