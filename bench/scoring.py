@@ -236,6 +236,8 @@ def main() -> None:
         generated = generate(url, args.n)
         print(f"  generated in {generated:.1f} s", flush=True)
 
+    # Each side starts from a checkpoint, so neither pays for the other's (or the load's) WAL.
+    psql(bench, "CHECKPOINT")
     child = subprocess.run(
         [sys.executable, __file__, "--measure-service"],
         env={**os.environ, "DATABASE_URL": bench},
@@ -250,6 +252,7 @@ def main() -> None:
     psql(bench, "UPDATE accounts_customer SET score = NULL, tier = '', abc_class = '', is_key_account = NULL")
     psql(bench, "DELETE FROM scoring_scoresnapshot; DELETE FROM scoring_tierchange")
     psql(bench, "VACUUM ANALYZE accounts_customer")
+    psql(bench, "CHECKPOINT")
     floor = measure_floor(bench, service["run"])
     check = subprocess.run(
         ["psql", bench, "-At", "-c",

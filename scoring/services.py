@@ -293,7 +293,7 @@ RESULT_COLUMNS = (
 
 CREATE_RESULT_TABLE = """
 CREATE TEMPORARY TABLE scoring_result (
-    customer_id BIGINT PRIMARY KEY,
+    customer_id BIGINT NOT NULL,
     score NUMERIC(5, 2) NOT NULL,
     rank INTEGER NOT NULL,
     tier VARCHAR(10) NOT NULL,
