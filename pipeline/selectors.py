@@ -195,7 +195,7 @@ def customers_with_open_opportunities(customer_ids=None) -> set[int]:
 def funnel(*, customers) -> dict:
     """The pipeline funnel over these customers' opportunities: per stage the opportunities in
     it now (count, amount), how many ever reached it, the conversion to the next stage and the
-    average days spent in it. Four queries."""
+    average days spent in it. Three queries."""
     rows = Opportunity.objects.filter(customer__in=customers)
     now = {
         row["stage"]: row
@@ -210,7 +210,7 @@ def funnel(*, customers) -> dict:
         .annotate(n=Count("opportunity_id", distinct=True))
         .values_list("to_stage", "n")
     )
-    reached[Stage.TARGET] = rows.count()  # every opportunity starts at target
+    reached[Stage.TARGET] = sum(row["n"] for row in now.values())  # every opportunity starts at target
     days = dict(
         changes.filter(days_in_stage__isnull=False).order_by().values("from_stage").annotate(avg=Avg("days_in_stage"))
         .values_list("from_stage", "avg")

@@ -15,6 +15,7 @@ from django.db.models import (
     DecimalField,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -108,30 +109,41 @@ def concentration(customers: QuerySet[Customer], filters: DashboardFilters) -> d
 def pareto(customers: QuerySet[Customer], filters: DashboardFilters, points: int = 100) -> dict:
     """Cumulative revenue share against share of customers (sales_12m descending), sampled to
     about `points` points; `a_customer_share` marks where the 80% line is crossed."""
+    positive = Q(sales_12m__gt=0)
     counts = customers.aggregate(
         n=Count("id"),
+        paying=Count("id", filter=positive),
         a=Count("id", filter=Q(abc_class="A")),
-        total=Coalesce(Sum("sales_12m", filter=Q(sales_12m__gt=0)), Value(ZERO), output_field=MONEY),
+        total=Coalesce(Sum("sales_12m", filter=positive), Value(ZERO), output_field=MONEY),
     )
-    n, a_count, total = counts["n"], counts["a"], Decimal(counts["total"]).quantize(CENT)
+    n, paying, a_count = counts["n"], counts["paying"], counts["a"]
+    total = Decimal(counts["total"]).quantize(CENT)
     if not n or not total:
         return {"rows": [], "customers": n, "revenue_12m": total, "a_customer_share": ZERO}
     step = max(1, n // points)
-    ranked = customers.annotate(
-        position=Window(RowNumber(), order_by=[F("sales_12m").desc(nulls_last=True), F("id").asc()]),
-        cumulative=Window(
-            Sum(Coalesce("sales_12m", Value(ZERO), output_field=MONEY)),
-            order_by=[F("sales_12m").desc(nulls_last=True), F("id").asc()],
-        ),
-    ).annotate(sample=Mod(F("position"), Value(step), output_field=IntegerField()))
-    sampled = ranked.filter(Q(sample=0) | Q(position=1) | Q(position=n)).values_list("position", "cumulative")
+    # Only customers with revenue move the curve, and they come first: rank just them, in the
+    # order of the customer_sales_desc index (no sort of the whole table).
+    order = [F("sales_12m").desc(), F("id").asc()]
+    ranked = (
+        customers.filter(positive)
+        .annotate(
+            position=Window(RowNumber(), order_by=order), cumulative=Window(Sum("sales_12m"), order_by=order)
+        )
+        .annotate(sample=Mod(F("position"), Value(step), output_field=IntegerField()))
+    )
+    sampled = ranked.filter(Q(sample=0) | Q(position=1) | Q(position=paying)).values_list(
+        "position", "cumulative"
+    )
+    curve = [(position, min(cumulative, total)) for position, cumulative in sampled.order_by("position")]
+    if n > paying:
+        curve.append((n, total))  # the customers without revenue add only to the x axis
     rows = [
         {
             "customers": position,
             "customer_share": _share(position, n),
-            "revenue_share": _share(min(cumulative, total), total),
+            "revenue_share": _share(cumulative, total),
         }
-        for position, cumulative in sampled.order_by("position")
+        for position, cumulative in curve
     ]
     return {"rows": rows, "customers": n, "revenue_12m": total, "a_customer_share": _share(a_count, n)}
 
@@ -246,7 +258,8 @@ def activity(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
         for row in per_rep
     ]  # fmt: skip
     now = timezone.now()
-    key = customers.filter(is_key_account=True).annotate(last_visit_at=_last_visit())
+    # One grouped join of key accounts with their visits, rather than a subquery per account.
+    key = customers.filter(is_key_account=True).annotate(last_visit_at=Max("visits__occurred_at"))
     stale = key.aggregate(
         key_accounts=Count("id"),
         **{
