@@ -63,7 +63,7 @@ def opportunity_filter(rows: QuerySet[Opportunity], *, filters: OpportunityFilte
         rows = rows.filter(stage=filters.stage)
     if filters.open is not None:
         rows = rows.filter(stage__in=OPEN_STAGES) if filters.open else rows.exclude(stage__in=OPEN_STAGES)
-    return rows.order_by("expected_close_on", "-expected_amount", "id")
+    return rows.order_by(F("expected_close_on").asc(nulls_last=True), "-expected_amount", "id")
 
 
 def filter_choices(*, user: User) -> dict[str, list]:
