@@ -446,7 +446,7 @@ def plan_specs(data: DemoDataset, *, seed: int = SEED) -> list[DemoPlan]:
             if due_in < months_back * 30:
                 status = rng.choices([ActionStatus.DONE, ActionStatus.DOING], weights=[5, 1])[0]
             else:
-                status = rng.choices([ActionStatus.TODO, ActionStatus.DOING], weights=[3, 1])[0]
+                status = rng.choices([ActionStatus.TO_DO, ActionStatus.DOING], weights=[3, 1])[0]
             actions.append(DemoAction(description, rng.choice(people), due_in, status))
         plans.append(
             DemoPlan(

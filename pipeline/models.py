@@ -268,7 +268,7 @@ class PlanObjective(models.Model):
 
 
 class ActionStatus(models.TextChoices):
-    TODO = "todo", _("To do")
+    TO_DO = "todo", _("To do")
     DOING = "doing", _("In progress")
     DONE = "done", _("Done")
 
@@ -282,7 +282,7 @@ class PlanAction(models.Model):
     )  # fmt: skip
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(
-        _("status"), max_length=8, choices=ActionStatus.choices, default=ActionStatus.TODO
+        _("status"), max_length=8, choices=ActionStatus.choices, default=ActionStatus.TO_DO
     )
 
     class Meta:
