@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from audit.admin import AuditHistoryMixin
+
 from .models import AccountTeamMember, CompetitorPresence, Contact, Customer, Transaction, Visit
 
 
@@ -22,7 +24,7 @@ class CompetitorInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "status",
@@ -44,7 +46,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "customer",

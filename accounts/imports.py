@@ -27,6 +27,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
+from audit.context import audit_context
+from audit.models import Source as AuditSource
+from audit.services import created_events, record_many
 from users.models import User
 
 from .models import Customer, CustomerStatus, Source, Transaction, normalise_company_name
@@ -516,6 +519,8 @@ def customers_import(*, by: User, table: Table) -> ImportResult:
                 if any(names.values()):
                     to_link.append(customer)
             Customer.objects.bulk_update(to_link, list(_CUSTOMER_LINKS), batch_size=500)
+            with audit_context(source=AuditSource.IMPORT, actor=by):
+                record_many(created_events(customer for _n, customer, _e in rows))
     except IntegrityError as error:
         # Another user created one of these companies while the file was being checked.
         raise ImportFileError(

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from audit.models import Audited
+
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 # Legal-form suffixes and noise dropped when comparing company names (撞单 check).
@@ -129,7 +131,7 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(own)
 
 
-class Customer(models.Model):
+class Customer(Audited, models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_normalised = models.CharField(max_length=200, editable=False)
     industry = models.CharField(_("industry"), max_length=50, blank=True)
@@ -316,7 +318,7 @@ class Attitude(models.TextChoices):
     OPPONENT = "opponent", _("Opponent")
 
 
-class Contact(models.Model):
+class Contact(Audited, models.Model):
     """A person at a customer, seen as a member of its buying committee."""
 
     # The personal profile (seed 002's list for key decision makers): shown only to the

@@ -15,6 +15,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.context import audit_suppressed
+from audit.services import record_membership
 from users.models import Role, Team, User
 
 from .models import AccountTeamMember, Contact, Customer, Transaction, Visit, normalise_company_name
@@ -178,9 +180,17 @@ def customer_set_team(*, customer: Customer, by: User, users: Iterable[User]) ->
         raise ValidationError(
             {"account_team": [_("Only the owner, their manager or an admin can change the team.")]}
         )
-    customer.team_memberships.exclude(user__in=users).delete()
+    removed = [m.user for m in customer.team_memberships.select_related("user").exclude(user__in=users)]
+    with audit_suppressed():  # one row for the whole change, not one per membership
+        customer.team_memberships.exclude(user__in=users).delete()
     AccountTeamMember.objects.bulk_create(
         [AccountTeamMember(customer=customer, user=user) for user in users if user.pk not in current]
+    )
+    record_membership(
+        instance=customer,
+        field_name="account_team",
+        added=[user for user in users if user.pk not in current],
+        removed=removed,
     )
 
 

@@ -8,6 +8,8 @@ the pages or the API (pipeline.services.opportunity_move), never by editing it h
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditHistoryMixin
+
 from .models import (
     AccountPlan,
     GateCheck,
@@ -43,7 +45,7 @@ class GateCheckInline(ReadOnlyInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "customer",

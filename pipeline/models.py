@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer, UnderCustomerQuerySet
+from audit.models import Audited
 
 
 class Stage(models.TextChoices):
@@ -51,7 +52,7 @@ class OpportunityQuerySet(UnderCustomerQuerySet):
         return self.filter(stage__in=OPEN_STAGES)
 
 
-class Opportunity(models.Model):
+class Opportunity(Audited, models.Model):
     """A development project / deal (开发项目/商机) at a customer."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="opportunities")

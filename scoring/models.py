@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AbcClass, Customer, Tier
+from audit.models import Audited
 
 from .engine import Parameters
 
@@ -45,7 +46,7 @@ def money_field(verbose_name, default):
     )
 
 
-class ScoringModel(models.Model):
+class ScoringModel(Audited, models.Model):
     """One version of the scoring model's settings. Never edited in place: saving adds a version."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)

@@ -128,7 +128,7 @@ def _enqueue(run: ScoringRun) -> None:
 
 def _set_progress(run: ScoringRun, progress: int, report: Progress | None, stage: str) -> None:
     run.progress = progress
-    ScoringRun.objects.filter(pk=run.pk).update(progress=progress)
+    ScoringRun.objects.filter(pk=run.pk, in_flight=True).update(progress=progress)
     if report:
         report(progress, stage)
 
@@ -136,13 +136,13 @@ def _set_progress(run: ScoringRun, progress: int, report: Progress | None, stage
 def run_execute(*, run_id: int, report: Progress | None = None) -> ScoringRun:
     """Do the run. Safe to call again for the same run: a finished run is left alone, an
     interrupted one (its worker died) starts over and completes."""
-    run = ScoringRun.objects.select_related("model").get(pk=run_id)
+    run = ScoringRun.objects.select_related("model", "started_by").get(pk=run_id)
     if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
         return run
     now = timezone.now()
     run.status, run.attempts = RunStatus.RUNNING, run.attempts + 1
     run.started_at = run.started_at or now
-    ScoringRun.objects.filter(pk=run.pk).update(
+    ScoringRun.objects.filter(pk=run.pk, in_flight=True).update(
         status=run.status, attempts=run.attempts, started_at=run.started_at
     )
     _set_progress(run, 5, report, "loading")
@@ -321,6 +321,34 @@ JOIN scoring_result r ON r.customer_id = c.id
 WHERE c.tier <> '' AND c.tier <> r.tier
 """
 
+# The audit trail's copy of each tier change, written by the same statement set: one row per
+# changed customer, attributed to the run's starter (none for the nightly run) and to the job.
+_TIER_AUDIT = """
+INSERT INTO audit_auditevent
+    (at, actor_id, actor_name, source, origin, action, object_type, object_id, object_repr, customer_id, changes)
+SELECT %(now)s, %(actor)s, %(actor_name)s, 'job', %(origin)s, 'update', 'customer', c.id, SUBSTR(c.name, 1, 200),
+       c.id, {changes}
+FROM scoring_tierchange t
+JOIN accounts_customer c ON c.id = t.customer_id
+WHERE t.run_id = %(run)s
+"""
+INSERT_TIER_AUDIT = {
+    True: _TIER_AUDIT.format(changes="jsonb_build_object('tier', jsonb_build_array(t.from_tier, t.to_tier))"),
+    False: _TIER_AUDIT.format(changes="json_object('tier', json_array(t.from_tier, t.to_tier))"),
+}
+
+
+def _tier_audit_params(run: ScoringRun, now) -> dict:
+    starter = run.started_by
+    return {
+        "now": now,
+        "run": run.pk,
+        "actor": starter.pk if starter else None,
+        "actor_name": starter.get_username() if starter else "",
+        "origin": f"scoring run {run.pk}",
+    }
+
+
 UPDATE_CUSTOMERS = """
 UPDATE accounts_customer
 SET score = r.score, tier = r.tier, abc_class = r.abc_class, is_key_account = r.is_key_account,
@@ -389,6 +417,10 @@ def write_results(*, run: ScoringRun, results: engine.Results) -> None:
     """All results, events and snapshots, and the run's success, in one transaction."""
     now = timezone.now()
     with transaction.atomic():
+        # A second delivery of the same run waits here for the first, then finds it finished.
+        if not ScoringRun.objects.select_for_update().filter(pk=run.pk, in_flight=True).exists():
+            logger.info("scoring run %s: already finished, nothing written", run.pk)
+            return
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS scoring_result")
             cursor.execute(CREATE_RESULT_TABLE)
@@ -398,6 +430,7 @@ def write_results(*, run: ScoringRun, results: engine.Results) -> None:
                 cursor.execute("ANALYZE scoring_result")
             cursor.execute(INSERT_TIER_CHANGES, {"run": run.pk})
             changes = cursor.rowcount
+            cursor.execute(INSERT_TIER_AUDIT[connection.vendor == "postgresql"], _tier_audit_params(run, now))
             cursor.execute(UPDATE_CUSTOMERS, {"now": now})
             cursor.execute(INSERT_SNAPSHOTS, {"run": run.pk})
             scored = cursor.rowcount

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditHistoryMixin
+
 from .models import Role, Team, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditHistoryMixin, DjangoUserAdmin):
     list_display = ("username", "get_full_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active", "teams")
     search_fields = ("username", "first_name", "last_name", "email")
@@ -27,7 +29,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = ("name",)
     search_fields = ("name",)
     filter_horizontal = ("members", "managers")

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import Audited
+
 
 class Role(models.TextChoices):
     REP = "rep", _("Sales rep")
@@ -18,7 +20,7 @@ class KamUserManager(UserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
-class User(AbstractUser):
+class User(Audited, AbstractUser):
     """A login. The role decides what the user may do; `is_staff` follows the role."""
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REP)
@@ -45,7 +47,7 @@ class User(AbstractUser):
         return self.role == Role.ADMIN
 
 
-class Team(models.Model):
+class Team(Audited, models.Model):
     """A sales team: its members' customers are visible to its managers."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)

@@ -8,10 +8,10 @@ transaction, opportunity or plan twice; transaction dates are moved to stay rela
 
 from time import perf_counter
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DemoDataset, demo_dataset, demo_load, demo_summary
+from audit.context import AuditedCommand
 from pipeline.demo import demo_pipeline_load, demo_pipeline_summary
 from users.models import Role
 from users.services import user_upsert
@@ -31,7 +31,7 @@ DEMO_USERS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Load demo logins, teams and customers with their activity (idempotent) and print the logins."
 
     def add_arguments(self, parser):

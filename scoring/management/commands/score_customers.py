@@ -4,8 +4,9 @@ import sys
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from audit.context import AuditedCommand
 from scoring import services
 
 
@@ -16,7 +17,7 @@ def parse_date(value: str) -> date:
         raise CommandError(f"--as-of must be a date as YYYY-MM-DD, not {value!r}") from error
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Score, classify and tier every customer now, in this process, with a progress bar."
 
     def add_arguments(self, parser):

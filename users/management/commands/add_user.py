@@ -1,13 +1,14 @@
 """`add_user USERNAME --password PASS --role rep|manager|admin [--team NAME] [--manages NAME]`."""
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from audit.context import AuditedCommand
 from users.models import Role
 from users.services import user_upsert
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Create a login or update an existing one (idempotent). --team and --manages may be "
         "repeated; when given they replace the user's memberships, and missing teams are created."

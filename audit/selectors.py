@@ -1,0 +1,160 @@
+"""Reading the audit trail: who may see which rows, and rows made readable for a page.
+
+Managers see the rows of customers they may see (and of everything under them: contacts,
+opportunities) and of the scoring model; admins see everything, users and teams included.
+Reps see none. A contact's personal-profile fields are masked for a viewer who may not see
+that customer's personal profiles, exactly as on the customer page.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q, QuerySet
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import Contact, Customer
+from accounts.services import personal_profile_customer_ids
+from users.models import Role, User
+
+from . import services
+from .models import Action, AuditEvent, Source
+
+CUSTOMER_SCOPED = ("customer", "contact", "opportunity")
+
+
+def can_read_audit(user: User) -> bool:
+    return user.is_authenticated and (user.is_staff or user.role == Role.MANAGER)
+
+
+def events_visible_to(user: User) -> QuerySet[AuditEvent]:
+    if not can_read_audit(user):
+        return AuditEvent.objects.none()
+    if user.is_staff:
+        return AuditEvent.objects.all()
+    visible = Customer.objects.visible_to(user).values("pk")
+    return AuditEvent.objects.filter(
+        Q(object_type__in=CUSTOMER_SCOPED, customer_id__in=visible) | Q(object_type="scoringmodel")
+    )
+
+
+def parse_object(value: str) -> tuple[str, int]:
+    """`customer:12` → ("customer", 12); ValueError with a message the caller can show."""
+    object_type, _sep, object_id = value.partition(":")
+    if object_type not in services.object_types():
+        raise ValueError(
+            _("Unknown object type “%(type)s”; use one of %(types)s, as in customer:12.")
+            % {"type": object_type, "types": ", ".join(services.object_types())}
+        )
+    if not object_id.isdigit() or len(object_id) > 18:
+        raise ValueError(_("Give the object as type:id, as in customer:12."))
+    return object_type, int(object_id)
+
+
+def mask_personal(events: list[AuditEvent], viewer: User) -> list[AuditEvent]:
+    """Hide contacts' personal-profile values from viewers who may not see them (in place)."""
+    contact_rows = [e for e in events if e.object_type == "contact" and e.customer_id is not None]
+    if not contact_rows:
+        return events
+    allowed = personal_profile_customer_ids(viewer, {e.customer_id for e in contact_rows})
+    for row in contact_rows:
+        if row.customer_id in allowed:
+            continue
+        row.changes = {
+            name: (
+                [services.MASK if v is not None else None for v in value]
+                if isinstance(value, list)
+                else value
+            )
+            if name in Contact.PROFILE_FIELDS
+            else value
+            for name, value in row.changes.items()
+        }
+    return events
+
+
+# --- For pages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: str
+    actor: str
+    source: str
+    origin: str
+    action: str
+    object_label: str
+    changes: list[Change]
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return {"account_team": _("account team"), "members": _("members"), "managers": _("managers")}.get(
+            name, name
+        )
+
+
+def _display(model, name: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict) and "label" in value:
+        return value["label"] or f"#{value.get('id')}"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return str(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _changes(event: AuditEvent) -> list[Change]:
+    model = services.model_for(event.object_type)
+    rows = []
+    for name, value in event.changes.items():
+        label = _field_label(model, name)
+        if isinstance(value, dict):  # a to-many change
+            rows.append(
+                Change(
+                    label,
+                    ", ".join(value.get("removed", [])) or "—",
+                    ", ".join(value.get("added", [])) or "—",
+                )
+            )
+        else:
+            old, new = value
+            rows.append(Change(label, _display(model, name, old), _display(model, name, new)))
+    return rows
+
+
+def history(*, viewer: User, events: QuerySet[AuditEvent], limit: int = 50) -> list[HistoryRow]:
+    """The newest `limit` rows of `events` the viewer may see, ready for a template."""
+    rows = mask_personal(list(events.filter(pk__in=events_visible_to(viewer).values("pk"))[:limit]), viewer)
+    sources, actions = dict(Source.choices), dict(Action.choices)
+    result = []
+    for event in rows:
+        model = services.model_for(event.object_type)
+        kind = str(model._meta.verbose_name) if model else event.object_type
+        result.append(
+            HistoryRow(
+                at=date_format(event.at, "Y-m-d H:i", use_l10n=False),
+                actor=event.actor_name or _("system"),
+                source=str(sources.get(event.source, event.source)),
+                origin=event.origin,
+                action=str(actions.get(event.action, event.action)),
+                object_label=f"{kind} {event.object_repr}",
+                changes=_changes(event),
+            )
+        )
+    return result

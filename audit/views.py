@@ -1,0 +1,38 @@
+"""The history panel each record's page loads (managers and admins only)."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from accounts.models import Customer
+
+from . import selectors, services
+from .models import AuditEvent
+
+
+@require_safe
+def history_panel(request: HttpRequest, object_type: str, pk: int) -> HttpResponse:
+    """A customer's history covers its contacts and opportunities too; a scoring model's covers
+    every version; anything else is the record's own rows."""
+    if not selectors.can_read_audit(request.user):
+        raise PermissionDenied(_("Only managers and admins can see the history."))
+    model = services.model_for(object_type)
+    if model is None:
+        raise Http404
+    if object_type == "customer":
+        customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
+        events = AuditEvent.objects.filter(customer_id=customer.pk)
+    elif object_type == "scoringmodel":
+        events = AuditEvent.objects.filter(object_type=object_type)
+    else:
+        if object_type in selectors.CUSTOMER_SCOPED:
+            get_object_or_404(
+                model.objects.filter(customer__in=Customer.objects.visible_to(request.user)), pk=pk
+            )
+        elif not request.user.is_staff:
+            raise PermissionDenied(_("Only admins can see the history of users and teams."))
+        events = AuditEvent.objects.filter(object_type=object_type, object_id=pk)
+    rows = selectors.history(viewer=request.user, events=events, limit=100)
+    return render(request, "audit/history_panel.html", {"rows": rows, "object_type": object_type, "pk": pk})
