@@ -8,6 +8,7 @@ service is missing it is skipped on a laptop, but with KAM_REQUIRE_SERVICES=1 (s
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import TeamFactory, UserFactory
@@ -31,6 +32,14 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    # API throttle counts live in the cache: each test starts from an empty in-memory one, and
+    # clearing it can never flush a shared Redis (REDIS_URL, the Celery broker).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
 
 
 @pytest.fixture

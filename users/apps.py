@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class UsersConfig(AppConfig):
     name = "users"
     verbose_name = _("Users and teams")
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()
