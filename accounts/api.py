@@ -5,7 +5,6 @@ is a 404 on retrieve, update and delete and never appears in a list, a search or
 Writes are `accounts.services` calls; the serializers only validate and shape.
 """
 
-from django.core.exceptions import RequestDataTooBig
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -33,24 +32,11 @@ from .serializers import (
 TRANSACTION_BATCH_MAX = 5000
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _("The request body is too large.")
-    default_code = "payload_too_large"
-
-
 class AccountsViewSet(viewsets.ModelViewSet):
     """Filters come from each resource's FilterSet only (no DRF OrderingFilter: customers have
     their own `ordering` filter, which refuses unknown values instead of ignoring them)."""
 
     filter_backends = [DjangoFilterBackend]
-
-    def handle_exception(self, exc):
-        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE when DRF reads it; answer in
-        # JSON like every other API error rather than with Django's HTML 400 page.
-        if isinstance(exc, RequestDataTooBig):
-            exc = PayloadTooLarge()
-        return super().handle_exception(exc)
 
     def reload(self, instance):
         """The written row as the list shows it (annotations and prefetches included)."""
@@ -130,7 +116,7 @@ class VisitViewSet(AccountsViewSet):
         responses={200: VisitSerializer, 400: OpenApiResponse(description="The visit has no follow-up.")},
     )
     @action(detail=True, methods=["post"], url_path="follow-up-done")
-    def follow_up_done(self, request, pk=None):
+    def follow_up_done(self, request, pk=None, format=None):
         """Tick off the visit's follow-up; doing it again keeps the first time."""
         visit = services.follow_up_mark_done(visit=self.get_object(), by=request.user)
         return Response(self.get_serializer(visit).data)

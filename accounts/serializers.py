@@ -33,6 +33,17 @@ class BlankAsNullChoiceField(serializers.ChoiceField):
         return None if value in ("", None) else super().to_representation(value)
 
 
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, but a time with no offset at the very edge of the calendar (0001-01-01T00:00)
+    is refused as out of range: DRF's own check of it overflows (a 500) instead."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")
+
+
 class KeepCurrentMixin:
     """A related id equal to the instance's current value is accepted as it is, so a client
     can send back what it was given (PUT) even where it could not choose that value itself,
@@ -100,8 +111,12 @@ class VisibleContactField(serializers.PrimaryKeyRelatedField):
 
 
 class ApiModelSerializer(serializers.ModelSerializer):
-    # Optional choices (blank CharFields with choices) read and write as null, not "".
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
+    # Optional choices (blank CharFields with choices) read and write as null, not "".
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
         if model_field.choices and model_field.blank and isinstance(model_field, models.CharField):
@@ -330,4 +345,6 @@ class TransactionRowErrorSerializer(serializers.Serializer):
 
 
 class TransactionBatchErrorSerializer(serializers.Serializer):
-    errors = TransactionRowErrorSerializer(many=True)
+    """400 of a push: one entry per bad row of an array; other refusals are field → messages."""
+
+    errors = TransactionRowErrorSerializer(many=True, required=False)

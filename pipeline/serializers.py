@@ -207,17 +207,22 @@ class GateCheckSerializer(serializers.Serializer):
 
 
 class MoveRefusedSerializer(serializers.Serializer):
-    """400 of a move whose gate is not met (other refusals: field → messages)."""
+    """400 of a move: field → messages, as everywhere; when the gate is not met, also its unmet
+    items (only then are `unmet_items` and `unmet_gate_items` present)."""
 
-    to = serializers.ListField(child=serializers.CharField())
-    unmet_items = serializers.ListField(child=serializers.CharField(), help_text="Labels of the unmet items.")
-    unmet_gate_items = GateItemSerializer(many=True, help_text="The unmet items with their ids, to tick.")
+    to = serializers.ListField(child=serializers.CharField(), required=False)
+    unmet_items = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Labels of the unmet items."
+    )
+    unmet_gate_items = GateItemSerializer(
+        many=True, required=False, help_text="The unmet items with their ids, to tick."
+    )
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
     from_stage = StageField(read_only=True, allow_null=True, help_text="null: the opportunity was created.")
     to_stage = StageField(read_only=True)
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     unmet_items = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="The gate items an override skipped."
     )
@@ -324,7 +329,7 @@ class AccountPlanSerializer(ApiModelSerializer):
 
     customer = VisibleCustomerField(help_text="A customer the caller may see; it cannot change later.")
     customer_name = serializers.CharField(source="customer.name", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     objectives = PlanObjectiveSerializer(many=True, required=False)
     actions = PlanActionSerializer(many=True, required=False)
 

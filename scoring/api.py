@@ -1,7 +1,8 @@
 """Scoring over REST: runs, the model, the summary and a customer's score history."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -146,10 +147,18 @@ class DashboardView(APIView):
     funnel, activity or trend. `?download=csv` returns the chart's table as CSV."""
 
     @extend_schema(
-        parameters=[DashboardFilterSerializer],
-        responses={200: OpenApiResponse(description="`rows` (the chart's table) plus what the chart needs."),
-                   400: OpenApiResponse(description="Invalid filter values.")},
-    )  # fmt: skip
+        parameters=[
+            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=dashboard.NAMES),
+            DashboardFilterSerializer,
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="`rows` (the chart's table) plus what the chart needs."
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="`?download=csv`: the table."),
+            400: OpenApiResponse(description="Invalid filter values."),
+        },
+    )
     def get(self, request, name: str):
         if name not in dashboard.NAMES:
             raise NotFound()

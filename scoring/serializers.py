@@ -1,11 +1,25 @@
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import ScoringModel, ScoringRun
 
+# Dates a run or a dashboard period may use: the calculations step a year back and a day on
+# from them, which must stay inside Python's calendar (years 1 to 9999).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
+
+def within_calendar(value: date) -> None:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        message = _("Enter a date between %(earliest)s and %(latest)s.")
+        raise serializers.ValidationError(message % {"earliest": EARLIEST_DATE, "latest": LATEST_DATE})
+
 
 class ScoringRunSerializer(serializers.ModelSerializer):
     model_version = serializers.IntegerField(source="model.version", read_only=True)
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ScoringRun
@@ -29,11 +43,13 @@ class ScoringRunSerializer(serializers.ModelSerializer):
 
 
 class RunRequestSerializer(serializers.Serializer):
-    as_of = serializers.DateField(required=False, help_text="Score as of this date (default: today).")
+    as_of = serializers.DateField(
+        required=False, validators=[within_calendar], help_text="Score as of this date (default: today)."
+    )
 
 
 class ScoringModelSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ScoringModel
@@ -117,9 +133,13 @@ class DashboardFilterSerializer(serializers.Serializer):
     region = serializers.CharField(required=False, allow_blank=True, max_length=50)
     industry = serializers.CharField(required=False, allow_blank=True, max_length=50)
     start = serializers.DateField(
-        required=False, help_text="period start (activity); default 30 days before end"
+        required=False,
+        validators=[within_calendar],
+        help_text="period start (activity); default 30 days before end",
     )
-    end = serializers.DateField(required=False, help_text="period end; default today")
+    end = serializers.DateField(
+        required=False, validators=[within_calendar], help_text="period end; default today"
+    )
     download = serializers.ChoiceField(
         choices=["csv"], required=False, help_text="csv: the chart's table as CSV"
     )

@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.settings import api_settings
 
 from kam.auth import lockout_response
 
@@ -17,6 +18,11 @@ class TokenView(ObtainAuthToken):
     Failures count towards the same lockout as the login page (django-axes: 5 failures per
     username+IP lock the pair for 15 minutes), answered with 429 and Retry-After.
     """
+
+    # The login itself: a stale token still sent by a client must not turn it into a 401.
+    authentication_classes = ()
+    # The API's parsers (kam.parsers), not the plain ones ObtainAuthToken names.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(
         request=AuthTokenSerializer,

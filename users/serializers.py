@@ -13,6 +13,8 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
+    # The user's email is optional: "" is documented as such, not as an invalid address.
+    email = serializers.EmailField(read_only=True, allow_blank=True)
     teams = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     managed_teams = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
 
