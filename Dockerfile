@@ -17,4 +17,4 @@ RUN DEBUG=1 python manage.py collectstatic --noinput \
 
 USER kam
 EXPOSE 8000
-CMD ["gunicorn", "kam.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+CMD ["gunicorn", "kam.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]

@@ -1,0 +1,40 @@
+"""What `person_export` and `person_erase` share: naming the contact by id, --email or --phone."""
+
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts import privacy
+from accounts.models import Contact
+from audit.context import AuditedCommand
+
+
+class PersonCommand(AuditedCommand):
+    """A command about one contact. The e-mail or phone number typed is not echoed back: the
+    output may end up in a job's log."""
+
+    def add_arguments(self, parser):
+        parser.add_argument("contact", nargs="?", type=int, help="the contact's id")
+        parser.add_argument("--email", default="", help="find the contact by e-mail address instead")
+        parser.add_argument("--phone", default="", help="find the contact by phone number instead")
+
+    def get_contact(self, *, contact: int | None, email: str, phone: str) -> Contact:
+        if sum([contact is not None, bool(email), bool(phone)]) != 1:
+            raise CommandError(_("Name the contact by its id, --email or --phone: one of them."))
+        if contact is not None:
+            found = Contact.objects.select_related("customer").filter(pk=contact).first()
+            if found is None:
+                raise CommandError(_("There is no contact with id %(id)s.") % {"id": contact})
+            return found
+        matches = privacy.contacts_matching(email=email, phone=phone)
+        if not matches:
+            raise CommandError(_("No contact has this e-mail address or phone number."))
+        if len(matches) > 1:
+            listed = "\n".join(f"  #{match.pk} {match.name} ({match.customer.name})" for match in matches)
+            intro = ngettext(
+                "%(count)d contact matches; run again with its id:",
+                "%(count)d contacts match; run again with the id of the one you mean:",
+                len(matches),
+            ) % {"count": len(matches)}
+            raise CommandError(f"{intro}\n{listed}")
+        return matches[0]
