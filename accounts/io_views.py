@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from .exports import (
     UTF8_BOM,
@@ -34,7 +34,7 @@ def _export_name(suffix: str) -> str:
     return f"customers-{timezone.localdate():%Y%m%d}.{suffix}"
 
 
-@require_GET
+@require_safe
 def customers_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     rows = customer_export_rows(user=request.user, filters=customer_filters_from_query(request.GET))
     response = StreamingHttpResponse(customers_csv(rows), content_type="text/csv; charset=utf-8")
@@ -42,7 +42,7 @@ def customers_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def customers_export_xlsx(request: HttpRequest) -> FileResponse:
     rows = customer_export_rows(user=request.user, filters=customer_filters_from_query(request.GET))
     return FileResponse(
@@ -133,7 +133,7 @@ def import_page(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "accounts_io/import.html", context)
 
 
-@require_GET
+@require_safe
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     """An empty CSV with the header row, ready to fill in (UTF-8 with BOM for Excel)."""
     kind = _kind(kind)

@@ -6,6 +6,7 @@ production sets DEBUG=0 and real values and passes `manage.py check --deploy`.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +26,14 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as `600/min`, refused at start-up rather than on every request."""
+    value = os.environ.get(name) or default
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value.strip()):
+        raise ImproperlyConfigured(f"{name}={value!r}: expected requests/period, e.g. 600/min or 10/s.")
+    return value.strip()
 
 
 # --- Core -----------------------------------------------------------------------------
@@ -58,6 +67,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "kam",
+    "audit",
     "users",
     "accounts",
     "scoring",
@@ -67,12 +77,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Early, so it wraps everything that may touch PostgreSQL or Redis (sessions, logins, views).
+    "kam.middleware.ServiceUnavailableMiddleware",
+    "kam.middleware.PageMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kam.middleware.PageLoginRequiredMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout answer.
@@ -110,6 +124,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A database host that drops packets answers 503 in seconds, not after the TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Logins ---------------------------------------------------------------------------
@@ -149,6 +168,22 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+
+# --- Cache ----------------------------------------------------------------------------
+
+# API throttling counts requests here, so all web processes must share one cache: Redis when
+# REDIS_URL (or a redis:// broker URL) is set. Otherwise each process counts for itself in memory.
+_cache_url = os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL", "")
+if _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "kam",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Static files ---------------------------------------------------------------------
 
@@ -192,12 +227,27 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kam.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kam.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "kam.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "kam.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Requests per signed-in user and per anonymous client IP; over the limit is a 429 with
+    # Retry-After. The counts live in the cache (see Cache), which every web process must share.
+    "DEFAULT_THROTTLE_CLASSES": ["kam.throttling.UserRateThrottle", "kam.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_rate("KAM_API_THROTTLE_USER", "600/min"),
+        "anon": env_rate("KAM_API_THROTTLE_ANON", "60/min"),
+    },
+    # Proxies in front of KAM that append to X-Forwarded-For. 0 trusts only REMOTE_ADDR, so a
+    # client cannot pick its own IP (and escape its limit) by sending that header itself.
+    "NUM_PROXIES": int(os.environ.get("KAM_NUM_PROXIES", "0")),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -239,6 +289,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 300
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose Redis goes away keeps reconnecting until it is back, however long that takes.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A web request that queues a task gives up within a few seconds when Redis is down, so it can
+# answer 503 instead of hanging (kam.middleware.ServiceUnavailableMiddleware).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 CELERY_TASK_TRACK_STARTED = True
 # Nightly whole-population scoring (动态评估), local time; SCORING_NIGHTLY_AT="" turns it off.
 SCORING_NIGHTLY_AT = os.environ.get("SCORING_NIGHTLY_AT", "02:30")
@@ -252,11 +313,15 @@ if SCORING_NIGHTLY_AT:
 
 # --- Logging --------------------------------------------------------------------------
 
+# Error reports (the e-mails to ADMINS, the technical 500 data) mask a contact's personal data too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "kam.reporting.PersonalDataReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # SQL with its parameters (DEBUG level) would put contacts' personal data in the logs.
+    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"}},
 }

@@ -25,6 +25,7 @@ api_v1 = [
     path("me/", MeView.as_view(), name="api-me"),
     path("", include("scoring.api_urls")),
     path("", include("pipeline.api_urls")),
+    path("", include("audit.api_urls")),
     path("", include(router.urls)),
 ]
 
@@ -35,6 +36,7 @@ urlpatterns = [
     path("", include("scoring.urls")),
     path("", include("pipeline.plan_urls")),
     path("", include("pipeline.urls")),
+    path("", include("audit.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
@@ -42,8 +44,17 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Pages for people: GET and HEAD only (DRF's OPTIONS would render them without a template).
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+        name="api-redoc",
+    ),
 ]
 
 handler404 = "kam.views.handler404"

@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Customer
 
@@ -399,7 +399,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
 # --- Customer page panel ---------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def customer_panel(request: HttpRequest, customer_pk: int) -> HttpResponse:
     """HTML fragment for the customer page: the customer's opportunities, open ones first."""
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=customer_pk)

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors as accounts_selectors
 from accounts.models import Customer, LifecycleStage, MatrixQuadrant, Tier
@@ -74,7 +74,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("scoring:home") + f"#run-{run.pk}")
 
 
-@require_GET
+@require_safe
 def customer_history_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """HTML panel for the customer page: score, tier and ABC class in each run."""
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
@@ -121,7 +121,7 @@ def _chart_labels() -> dict:
     }
 
 
-@require_GET
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Filters and one card per chart; the browser draws each chart from its JSON endpoint
     (scoring.api.DashboardView), so changing a filter needs no page reload."""
