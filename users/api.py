@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.settings import api_settings
 
 from kam.auth import lockout_response
+from kam.throttling import AnonRateThrottle
 
 from .models import Team
 from .serializers import MeSerializer, TeamSerializer, TokenSerializer
@@ -23,6 +24,9 @@ class TokenView(ObtainAuthToken):
     authentication_classes = ()
     # The API's parsers (kam.parsers), not the plain ones ObtainAuthToken names.
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    # ObtainAuthToken turns throttling off; the anonymous per-IP limit applies here too, on
+    # top of axes' per-username lockout (which a spray over many usernames would not trip).
+    throttle_classes = [AnonRateThrottle]
 
     @extend_schema(
         request=AuthTokenSerializer,

@@ -216,3 +216,22 @@ def test_a_malformed_limit_stops_start_up(tmp_path):
 
     assert result.returncode != 0
     assert "KAM_API_THROTTLE_ANON='sixty a minute'" in result.stderr
+
+
+def test_the_token_endpoint_is_limited_per_ip_across_usernames(api_client, limits, rep):
+    """Axes locks one username+IP; a spray over many usernames from one IP meets this limit."""
+    limits(anon="3/min")
+    answers = [
+        api_client.post(
+            "/api/v1/auth/token/", {"username": f"guess{n}", "password": "x"}, REMOTE_ADDR="10.0.0.9"
+        ).status_code
+        for n in range(4)
+    ]
+
+    assert answers == [400, 400, 400, 429]
+    assert (
+        api_client.post(
+            "/api/v1/auth/token/", {"username": "rep1", "password": "x"}, REMOTE_ADDR="10.0.0.8"
+        ).status_code
+        == 400
+    )
