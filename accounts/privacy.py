@@ -26,9 +26,10 @@ from datetime import datetime
 from functools import cache, cached_property
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.context import audit_suppressed
@@ -62,8 +63,10 @@ JsonValue = None | bool | int | float | str | list | dict
 
 
 def placeholder(contact_id: int) -> str:
-    """The name an erased contact is left with, and what replaces their values in free text."""
-    return _("Erased contact #%(id)s") % {"id": contact_id}
+    """The name an erased contact is left with, and what replaces their values in free text:
+    stored data, so in the site's language, whoever runs the command in whichever language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Erased contact #%(id)s") % {"id": contact_id}
 
 
 def _contact_object_type() -> str:
