@@ -118,6 +118,17 @@ def event(
     )
 
 
+def _event_on(instance: models.Model, spec: Spec, action: str, changes: dict) -> AuditEvent:
+    return event(
+        object_type=spec.object_type,
+        object_id=instance.pk,
+        object_repr=str(instance),
+        action=action,
+        changes=changes,
+        customer_id=_customer_id(instance, spec),
+    )
+
+
 def record(**kwargs) -> AuditEvent:
     row = event(**kwargs)
     row.save()
@@ -165,14 +176,7 @@ def record_save(instance: models.Model, *, created: bool, update_fields: Iterabl
         if not changes:
             _snapshot(instance)
             return
-    record(
-        object_type=spec.object_type,
-        object_id=instance.pk,
-        object_repr=str(instance),
-        action=Action.CREATE if created else Action.UPDATE,
-        changes=changes,
-        customer_id=_customer_id(instance, spec),
-    )
+    _event_on(instance, spec, Action.CREATE if created else Action.UPDATE, changes).save()
     _snapshot(instance)
 
 
@@ -197,14 +201,7 @@ def record_delete(instance: models.Model) -> None:
             changes[f.name] = [{"id": value, "label": ""}, None]
         else:
             changes[f.name] = [MASK if f.name in spec.masked else value, None]
-    record(
-        object_type=spec.object_type,
-        object_id=instance.pk,
-        object_repr=str(instance),
-        action=Action.DELETE,
-        changes=changes,
-        customer_id=_customer_id(instance, spec),
-    )
+    _event_on(instance, spec, Action.DELETE, changes).save()
 
 
 def record_membership(
@@ -220,14 +217,9 @@ def record_membership(
     removed = sorted(str(o) for o in removed)
     if spec is None or not (added or removed):
         return None
-    return record(
-        object_type=spec.object_type,
-        object_id=instance.pk,
-        object_repr=str(instance),
-        action=Action.UPDATE,
-        changes={field_name: {"added": added, "removed": removed}},
-        customer_id=_customer_id(instance, spec),
-    )
+    row = _event_on(instance, spec, Action.UPDATE, {field_name: {"added": added, "removed": removed}})
+    row.save()
+    return row
 
 
 def created_events(instances: Iterable[models.Model]) -> list[AuditEvent]:
@@ -246,16 +238,7 @@ def created_events(instances: Iterable[models.Model]) -> list[AuditEvent]:
                 changes[f.name] = [None, {"id": value, "label": labels.get((f.related_model, value), "")}]
             else:
                 changes[f.name] = [None, MASK if f.name in spec.masked else value]
-        rows.append(
-            event(
-                object_type=spec.object_type,
-                object_id=instance.pk,
-                object_repr=str(instance),
-                action=Action.CREATE,
-                changes=changes,
-                customer_id=_customer_id(instance, spec),
-            )
-        )
+        rows.append(_event_on(instance, spec, Action.CREATE, changes))
     return rows
 
 
