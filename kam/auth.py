@@ -1,4 +1,5 @@
-"""What a locked-out login attempt gets back (django-axes calls `lockout_response`)."""
+"""Login throttling with django-axes: whose address a login comes from (`client_ip`) and what
+a locked-out attempt gets back (`lockout_response`)."""
 
 import math
 
@@ -32,3 +33,18 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
         response = render(request, "registration/login.html", context, status=429)
     response["Retry-After"] = str(seconds)
     return response
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address by the same rule as the API's rate limits (KAM_NUM_PROXIES):
+    with no proxies the connecting address, never a header a client can forge; behind N
+    proxies the address the outermost of them appended to X-Forwarded-For."""
+    from rest_framework.settings import api_settings
+
+    remote_addr = request.META.get("REMOTE_ADDR")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    proxies = api_settings.NUM_PROXIES or 0
+    if proxies == 0 or not forwarded:
+        return remote_addr
+    addresses = [address.strip() for address in forwarded.split(",")]
+    return addresses[-min(proxies, len(addresses))]

@@ -157,6 +157,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "kam.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "kam.auth.client_ip"  # behind a proxy, the same address the API limits use
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 

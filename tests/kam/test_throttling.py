@@ -235,3 +235,47 @@ def test_the_token_endpoint_is_limited_per_ip_across_usernames(api_client, limit
         ).status_code
         == 400
     )
+
+
+@pytest.mark.parametrize(
+    ("num_proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.7", "10.0.0.1"),  # no proxy: a forged header is ignored
+        (0, None, "10.0.0.1"),
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # the client forged the first entry
+        (2, "198.51.100.1, 203.0.113.7", "198.51.100.1"),
+        (3, "203.0.113.7", "203.0.113.7"),
+    ],
+)
+def test_logins_are_locked_per_the_same_client_address_as_the_api_limits(
+    limits, rf, num_proxies, forwarded, expected
+):
+    from kam.auth import client_ip
+
+    limits(num_proxies=num_proxies)
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+
+    assert client_ip(rf.post("/login/", REMOTE_ADDR="10.0.0.1", **headers)) == expected
+
+
+def test_axes_uses_that_address(limits, client, rep):
+    limits(num_proxies=1)
+    for _ in range(5):
+        client.post(
+            "/login/",
+            {"username": "rep1", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+
+    from axes.models import AccessAttempt
+
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.7"]
+    other = client.post(
+        "/login/",
+        {"username": "rep1", "password": "wrong"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.8",
+    )
+    assert other.status_code != 429  # another client behind the same proxy is not locked out
