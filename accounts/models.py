@@ -298,7 +298,7 @@ class UnderCustomerQuerySet(models.QuerySet):
         return self.filter(customer__in=Customer.objects.visible_to(user))
 
 
-class AccountTeamMember(models.Model):
+class AccountTeamMember(Audited, models.Model):
     """A user working on a customer besides its owner (regional sales, solution sales…)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="team_memberships")

@@ -126,9 +126,12 @@ def _save_customer(customer: Customer) -> Customer:
     if duplicate is not None:
         raise DuplicateCustomer(duplicate, customer.name)
     customer.full_clean()
+    # An edit writes what it may change, never the scoring results a run may have written since
+    # the customer was read.
+    update_fields = None if customer._state.adding else [*CUSTOMER_EDITABLE, "name_normalised", "updated_at"]
     try:
         with transaction.atomic():
-            customer.save()
+            customer.save(update_fields=update_fields)
     except IntegrityError as error:
         # Lost a race with another rep creating the same company a moment ago.
         duplicate = customer_find_duplicate(name=customer.name, exclude_pk=customer.pk)

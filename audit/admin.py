@@ -28,12 +28,18 @@ class AuditHistoryMixin:
     change from pages, the API, imports, jobs and commands), not only the admin's own log."""
 
     def history_view(self, request, object_id, extra_context=None):
-        from django.shortcuts import get_object_or_404
+        from django.contrib.admin.utils import unquote
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
         from django.template.response import TemplateResponse
 
         from . import selectors, services
 
-        obj = get_object_or_404(self.model._base_manager, pk=object_id)
+        obj = self.get_object(request, unquote(object_id))  # None for a malformed or unknown id
+        if obj is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
         spec = services.spec_for(self.model)
         events = AuditEvent.objects.filter(object_type=spec.object_type, object_id=obj.pk)
         context = {

@@ -37,11 +37,14 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField(_("at"), default=timezone.now)
+    # No database constraint and nothing done on delete: deleting a user must not rewrite the
+    # rows they wrote (actor_name keeps their name; the id stays, pointing at nobody).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
         verbose_name=_("by"),
     )
@@ -80,3 +83,17 @@ class Audited:
         instance = super().from_db(db, field_names, values)
         instance._audit_loaded = dict(zip(field_names, values, strict=True))
         return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        """What was just read is the new baseline, or a change someone else made in between
+        would be recorded as this instance's next change."""
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        loaded = getattr(self, "_audit_loaded", None)
+        if loaded is None:
+            return
+        names = set(fields) if fields else None
+        for field in self._meta.concrete_fields:
+            if (
+                names is None or field.name in names or field.attname in names
+            ) and field.attname in self.__dict__:
+                loaded[field.attname] = self.__dict__[field.attname]

@@ -25,6 +25,7 @@ class Spec:
     exclude: frozenset[str] = field(default_factory=frozenset)  # attnames never recorded
     masked: frozenset[str] = field(default_factory=frozenset)  # recorded as changed, value hidden
     customer_attname: str | None = None  # the attname holding the customer id, for scoping
+    all_on_create: bool = False  # a new row lists every setting, defaults too (model versions)
 
 
 _SPECS: dict[type[models.Model], Spec] = {}
@@ -118,7 +119,7 @@ def event(
     )
 
 
-def _event_on(instance: models.Model, spec: Spec, action: str, changes: dict) -> AuditEvent:
+def event_on(instance: models.Model, spec: Spec, action: str, changes: dict) -> AuditEvent:
     return event(
         object_type=spec.object_type,
         object_id=instance.pk,
@@ -139,14 +140,48 @@ def record_many(rows: Sequence[AuditEvent]) -> None:
     AuditEvent.objects.bulk_create(rows, batch_size=500)
 
 
-def _snapshot(instance: models.Model) -> None:
-    instance._audit_loaded = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+def _snapshot(instance: models.Model, update_fields: Iterable[str] | None = None) -> None:
+    """After a save, what was written is the baseline for the next change (only the saved
+    fields, with update_fields: the others still hold what the database has not seen)."""
+    fields = instance._meta.concrete_fields
+    loaded = getattr(instance, "_audit_loaded", None)
+    if update_fields is not None and loaded is not None:
+        names = set(update_fields)
+        fields = [f for f in fields if f.name in names or f.attname in names]
+    else:
+        loaded = instance._audit_loaded = {}
+    for f in fields:
+        if f.attname in instance.__dict__:
+            loaded[f.attname] = instance.__dict__[f.attname]
+
+
+def load_missing_baseline(instance: models.Model) -> None:
+    """Before an update, read from the database the old values this instance never loaded:
+    a row built as Model(pk=…) and saved, or a field deferred by only()/defer() and then set.
+    Costs a query only in those cases."""
+    spec = spec_for(type(instance))
+    if spec is None or instance.pk is None or current().suppressed:
+        return
+    loaded = getattr(instance, "_audit_loaded", None)
+    wanted = [
+        f.attname
+        for f in _tracked_fields(type(instance), spec)
+        if f.attname in instance.__dict__ and (loaded is None or f.attname not in loaded)
+    ]
+    if not wanted:
+        return
+    row = type(instance)._base_manager.filter(pk=instance.pk).values(*wanted).first()
+    if row is None:
+        return  # a new row after all (save() with a fresh pk inserts)
+    if loaded is None:
+        loaded = instance._audit_loaded = {}
+    loaded.update(row)
 
 
 def record_save(instance: models.Model, *, created: bool, update_fields: Iterable[str] | None) -> None:
     spec = spec_for(type(instance))
     if spec is None or current().suppressed:
-        _snapshot(instance)
+        _snapshot(instance, update_fields)
         return
     fields = _tracked_fields(type(instance), spec)
     if update_fields is not None:
@@ -156,7 +191,7 @@ def record_save(instance: models.Model, *, created: bool, update_fields: Iterabl
     if created:
         for f in fields:
             value = getattr(instance, f.attname)
-            if _skip_on_create(f, value):
+            if _is_empty(value) if spec.all_on_create else _skip_on_create(f, value):
                 continue
             changes[f.name] = [None, _new_value(instance, f, spec)]
     else:
@@ -174,10 +209,10 @@ def record_save(instance: models.Model, *, created: bool, update_fields: Iterabl
             else:
                 changes[f.name] = [old, new]
         if not changes:
-            _snapshot(instance)
+            _snapshot(instance, update_fields)
             return
-    _event_on(instance, spec, Action.CREATE if created else Action.UPDATE, changes).save()
-    _snapshot(instance)
+    event_on(instance, spec, Action.CREATE if created else Action.UPDATE, changes).save()
+    _snapshot(instance, None if created else update_fields)
 
 
 def _new_value(instance: models.Model, f: models.Field, spec: Spec):
@@ -201,7 +236,7 @@ def record_delete(instance: models.Model) -> None:
             changes[f.name] = [{"id": value, "label": ""}, None]
         else:
             changes[f.name] = [MASK if f.name in spec.masked else value, None]
-    _event_on(instance, spec, Action.DELETE, changes).save()
+    event_on(instance, spec, Action.DELETE, changes).save()
 
 
 def record_membership(
@@ -217,7 +252,7 @@ def record_membership(
     removed = sorted(str(o) for o in removed)
     if spec is None or not (added or removed):
         return None
-    row = _event_on(instance, spec, Action.UPDATE, {field_name: {"added": added, "removed": removed}})
+    row = event_on(instance, spec, Action.UPDATE, {field_name: {"added": added, "removed": removed}})
     row.save()
     return row
 
@@ -238,7 +273,7 @@ def created_events(instances: Iterable[models.Model]) -> list[AuditEvent]:
                 changes[f.name] = [None, {"id": value, "label": labels.get((f.related_model, value), "")}]
             else:
                 changes[f.name] = [None, MASK if f.name in spec.masked else value]
-        rows.append(_event_on(instance, spec, Action.CREATE, changes))
+        rows.append(event_on(instance, spec, Action.CREATE, changes))
     return rows
 
 

@@ -281,9 +281,10 @@ def opportunity_move(
     opportunity.save()
     if to == Stage.WON:
         # A deal made: the prospect is now a customer (已成交客户).
-        Customer.objects.filter(pk=opportunity.customer_id, status=CustomerStatus.PROSPECT).update(
-            status=CustomerStatus.CUSTOMER, updated_at=now
-        )
+        customer = opportunity.customer
+        if customer.status == CustomerStatus.PROSPECT:
+            customer.status = CustomerStatus.CUSTOMER
+            customer.save(update_fields=["status", "updated_at"])  # audited: prospect → customer
     prospect_grades_refresh(customer_ids=[opportunity.customer_id])
     return opportunity
 

@@ -109,10 +109,13 @@ def run_retry(*, run: ScoringRun) -> ScoringRun:
         if ScoringRun.objects.filter(in_flight=True).exists():
             raise ValidationError({"status": [_("Another run is queued or running; wait for it to finish.")]})
         run.status, run.in_flight, run.progress, run.error = RunStatus.QUEUED, True, 0, ""
-        run.finished_at = None
+        # Requested again now: the nightly task judges a run lost by how long ago it was requested.
+        run.finished_at, run.created_at = None, timezone.now()
         try:
             with transaction.atomic():
-                run.save(update_fields=["status", "in_flight", "progress", "error", "finished_at"])
+                run.save(
+                    update_fields=["status", "in_flight", "progress", "error", "finished_at", "created_at"]
+                )
         except IntegrityError as error:
             raise ValidationError({"status": [_("Another run is queued or running.")]}) from error
         _enqueue(run)

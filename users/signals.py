@@ -11,7 +11,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -34,12 +34,21 @@ def _logins_end_on_deactivation(sender, instance, created, update_fields=None, *
         return
     if update_fields is not None and "is_active" not in update_fields:
         return
+    # Only when it turns off (the values it was loaded with; unknown counts as a change).
+    if getattr(instance, "_users_was_active", True) is False:
+        return
     user_logins_end(user=instance)
+
+
+def _remember_active(sender, instance, raw=False, **kwargs) -> None:
+    loaded = getattr(instance, "_audit_loaded", None) or {}
+    instance._users_was_active = loaded.get("is_active", True)
 
 
 def connect() -> None:
     from .models import User
 
+    pre_save.connect(_remember_active, sender=User, dispatch_uid="users.remember_active")
     post_save.connect(
         _logins_end_on_deactivation, sender=User, dispatch_uid="users.logins_end_on_deactivation"
     )

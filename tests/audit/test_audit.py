@@ -436,8 +436,9 @@ def test_another_teams_manager_gets_404_for_our_history(client, other_manager, t
 
 
 def test_the_opportunity_page_and_scoring_page_have_their_history(client, manager, rep):
-    opportunity = OpportunityFactory(customer=CustomerFactory(owner=rep), owner=rep)
-    Opportunity.objects.get(pk=opportunity.pk)  # loaded, so the change below is a diff
+    opportunity = Opportunity.objects.get(
+        pk=OpportunityFactory(customer=CustomerFactory(owner=rep), owner=rep).pk
+    )
     opportunity.title = "新标题"
     opportunity.save()
     client.force_login(manager)
@@ -497,3 +498,177 @@ def test_a_far_offset_within_range_is_compared_in_utc(api_client, manager, trail
 
     assert response.status_code == 200
     assert response.json()["count"] >= 2
+
+
+# --- The baseline a change is measured against ---------------------------------------------------
+
+
+def test_a_save_with_update_fields_leaves_the_other_changes_for_the_next_save(rep):
+    customer = Customer.objects.get(pk=CustomerFactory(owner=rep, region="华东", industry="制造业").pk)
+    forget_setup()
+
+    customer.region, customer.industry = "华南", "化工"
+    customer.save(update_fields=["region"])
+    customer.save()
+
+    assert [e.changes for e in events("customer", customer.pk)] == [
+        {"region": ["华东", "华南"]},
+        {"industry": ["制造业", "化工"]},
+    ]
+
+
+def test_a_deferred_field_set_and_saved_is_recorded_with_its_old_value(rep):
+    pk = CustomerFactory(owner=rep, region="华东").pk
+    forget_setup()
+
+    customer = Customer.objects.only("name").get(pk=pk)
+    customer.region = "华南"
+    customer.save()
+
+    assert [e.changes for e in events("customer", pk)] == [{"region": ["华东", "华南"]}]
+
+
+def test_a_change_made_elsewhere_and_refreshed_is_not_blamed_on_the_next_save(rep):
+    customer = Customer.objects.get(pk=CustomerFactory(owner=rep, region="华东").pk)
+    Customer.objects.filter(pk=customer.pk).update(region="华北")
+    forget_setup()
+
+    customer.refresh_from_db()
+    customer.notes = "备注"
+    customer.save()
+
+    assert [e.changes for e in events("customer", customer.pk)] == [{"notes": ["", "备注"]}]
+
+
+def test_a_row_saved_by_primary_key_alone_is_compared_with_the_database():
+    team = TeamFactory(name="旧名字")
+    forget_setup()
+
+    TeamFactory._meta.model(pk=team.pk, name="新名字").save()
+
+    assert [e.changes for e in events("team", team.pk)] == [{"name": ["旧名字", "新名字"]}]
+
+
+def test_a_new_model_version_lists_every_setting_even_one_back_at_its_default(api_client, manager):
+    api_client.force_authenticate(manager)
+    default = api_client.get("/api/v1/scoring/model/").json()["weight_sales"]
+    api_client.put("/api/v1/scoring/model/", {"weight_sales": "50.00"}, format="json")
+
+    api_client.put("/api/v1/scoring/model/", {"weight_sales": default}, format="json")
+
+    latest = AuditEvent.objects.filter(object_type="scoringmodel", action="create").latest("id")
+    assert latest.changes["weight_sales"] == [None, default]
+
+
+# --- Team and account-team edge cases ------------------------------------------------------------
+
+
+def test_deleting_a_customer_with_an_account_team_writes_only_its_own_deletion(api_client, rep, team):
+    helper = UserFactory(username="rep2")
+    team.members.add(helper)
+    customer = CustomerFactory(owner=rep)
+    customer_update(customer=customer, by=rep, account_team=[helper])
+    forget_setup()
+    api_client.force_authenticate(rep)
+
+    assert api_client.delete(f"/api/v1/customers/{customer.pk}/").status_code == 204
+
+    assert [(e.object_type, e.action) for e in AuditEvent.objects.all()] == [("customer", "delete")]
+
+
+def test_an_account_team_member_swapped_in_the_same_row_is_recorded(rep):
+    from accounts.models import AccountTeamMember
+
+    first, second = UserFactory(username="rep2"), UserFactory(username="rep3")
+    customer = CustomerFactory(owner=rep)
+    AccountTeamMember.objects.create(customer=customer, user=first)
+    forget_setup()
+
+    membership = AccountTeamMember.objects.get(customer=customer)
+    membership.user = second
+    membership.save()
+
+    [changed] = events("customer", customer.pk)
+    assert changed.changes == {"account_team": {"added": ["rep3"], "removed": ["rep2"]}}
+
+
+def test_account_team_add_through_the_relation_is_recorded(rep):
+    helper = UserFactory(username="rep2")
+    customer = CustomerFactory(owner=rep)
+    forget_setup()
+
+    customer.account_team.add(helper)
+
+    [changed] = events("customer", customer.pk)
+    assert changed.changes == {"account_team": {"added": ["rep2"], "removed": []}}
+
+
+def test_removing_someone_who_is_not_a_member_records_nothing():
+    team = TeamFactory(name="华中大客户部")
+    outsider = UserFactory(username="outsider")
+    forget_setup()
+
+    team.members.remove(outsider)
+
+    assert events("team", team.pk) == []
+
+
+# --- Changes made on the side ----------------------------------------------------------------------
+
+
+def test_winning_a_deal_records_the_prospect_becoming_a_customer(api_client, manager, rep):
+    customer = CustomerFactory(owner=rep, status="prospect")
+    opportunity = OpportunityFactory(customer=customer, owner=rep, stage="closing")
+    forget_setup()
+    api_client.force_authenticate(manager)
+
+    response = api_client.post(
+        f"/api/v1/opportunities/{opportunity.pk}/move/",
+        {"to": "won", "override_reason": "已签约"},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    [changed] = events("customer", customer.pk)
+    assert changed.changes == {"status": ["prospect", "customer"]}
+
+
+def test_deleting_a_user_records_the_owner_changes_and_keeps_their_rows(rep, manager):
+    customer = CustomerFactory(owner=rep)
+    opportunity = OpportunityFactory(customer=customer, owner=rep)
+    with audit_context(actor=rep, source="api"):
+        customer.notes = "rep1 写的"
+        customer.save()
+    written = AuditEvent.objects.get(object_type="customer", object_id=customer.pk, action="update")
+
+    rep.delete()
+
+    owner_rows = AuditEvent.objects.filter(changes__owner__isnull=False, action="update")
+    assert {(e.object_type, e.object_id) for e in owner_rows} == {
+        ("customer", customer.pk),
+        ("opportunity", opportunity.pk),
+    }
+    assert all(e.changes["owner"] == [{"id": written.actor_id, "label": "rep1"}, None] for e in owner_rows)
+    written.refresh_from_db()
+    assert (written.actor_id, written.actor_name) == (owner_rows[0].changes["owner"][0]["id"], "rep1")
+
+
+def test_a_malformed_admin_history_id_is_a_404(client, admin_user):
+    client.force_login(admin_user)
+
+    assert client.get("/admin/accounts/customer/abc/history/").status_code == 404
+    assert client.get("/admin/users/team/999999/history/").status_code == 404
+
+
+def test_contact_profile_values_are_masked_for_a_viewer_who_may_not_see_them(rep, other_rep):
+    from audit.selectors import mask_personal
+
+    contact = ContactFactory(customer=CustomerFactory(owner=rep), name="钱七", hometown="绍兴", title="经理")
+    [created] = events("contact", contact.pk)
+
+    [masked] = mask_personal([created], other_rep)
+    [shown] = mask_personal(events("contact", contact.pk), rep)
+
+    assert masked.changes["hometown"] == [None, "******"]  # the personal profile
+    assert masked.changes["title"] == [None, "经理"]  # business fields stay
+    assert shown.changes["hometown"] == [None, "绍兴"]

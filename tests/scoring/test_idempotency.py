@@ -225,3 +225,20 @@ def test_a_run_younger_than_the_longest_possible_run_is_not_taken_for_lost():
 
     assert nightly_scoring() is None
     assert ScoringRun.objects.get(pk=slow.pk).status == RunStatus.RUNNING
+
+
+def test_a_run_retried_today_is_not_taken_for_lost_for_having_first_been_requested_long_ago(
+    django_capture_on_commit_callbacks,
+):
+    from scoring.services import run_mark_failed, run_retry
+
+    population()
+    old, _ = run_request(by=None, enqueue=False)
+    run_mark_failed(run_id=old.pk, error="database unavailable")
+    ScoringRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - longest_possible_run() * 2)
+    old.refresh_from_db()
+    with django_capture_on_commit_callbacks():
+        run_retry(run=old)
+
+    assert nightly_scoring() is None  # the retried run is in flight and young: left alone
+    assert ScoringRun.objects.get(pk=old.pk).status == RunStatus.QUEUED
