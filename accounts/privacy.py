@@ -14,8 +14,13 @@ Where a contact's personal data lives:
 Erasure anonymises in place rather than deleting, so visits and the buying committee keep their shape.
 The contact keeps its customer and its place in the committee (buying role, influence, relationship
 strength, attitude), which describe no one once the person is nameless; everything else is emptied and
-the name becomes a placeholder. Only the customer's own records are searched for the person's values: a
-common name in another customer's notes most likely means someone else.
+the name becomes a placeholder. Only the records of the customers the contact belonged to (now or ever,
+as its audit rows and visits tell) are searched for the person's values: a common name in another
+customer's notes most likely means someone else.
+
+A contact deleted since is still a person KAM holds data on: its audit rows keep its values, and free
+text may still quote them. It is rebuilt from those rows (`deleted_contact`) and goes through the same
+export and erasure, minus the contact row itself.
 """
 
 import json
@@ -28,7 +33,8 @@ from functools import cache, cached_property
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -36,7 +42,7 @@ from audit.context import audit_suppressed
 from audit.models import Action, AuditEvent
 from audit.services import MASK, record, spec_for
 
-from .models import Contact, Customer
+from .models import Contact, Customer, Visit
 
 # What the contact is in the buying committee, and bookkeeping: kept on erasure. Every other field is
 # emptied, so a personal field added to Contact later is erased without anyone remembering to list it.
@@ -97,7 +103,8 @@ class Terms:
     last year's visit notes is theirs too), as found verbatim, in any case, in free text."""
 
     values: tuple[str, ...]
-    name_shared: bool = False  # another contact of the customer has (had) the same name: not looked for
+    customer_ids: tuple[int, ...] = ()  # whose records are searched: every customer the contact belonged to
+    name_shared: bool = False  # another contact of those customers has the same name: not looked for
 
     @classmethod
     def of(cls, contact: Contact) -> "Terms":
@@ -107,9 +114,10 @@ class Terms:
                 recorded = changes.get(name) if isinstance(changes, dict) else None
                 if isinstance(recorded, list):
                     known[name].update(value for value in recorded if isinstance(value, str))
+        customer_ids = _customer_ids(contact)
         others = {
             name.strip().casefold()
-            for name in Contact.objects.filter(customer_id=contact.customer_id)
+            for name in Contact.objects.filter(customer_id__in=customer_ids)
             .exclude(pk=contact.pk)
             .values_list("name", flat=True)
         }
@@ -125,7 +133,11 @@ class Terms:
             if len(value) >= MIN_TERM_LENGTH and value not in ignored:
                 values.setdefault(value.casefold(), value)
         # Longest first, so an e-mail address is replaced whole before a WeChat id inside it.
-        return cls(values=tuple(sorted(values.values(), key=len, reverse=True)), name_shared=bool(shared))
+        return cls(
+            values=tuple(sorted(values.values(), key=len, reverse=True)),
+            customer_ids=customer_ids,
+            name_shared=bool(shared),
+        )
 
     @cached_property
     def _pattern(self) -> re.Pattern | None:
@@ -248,7 +260,8 @@ def _text_mentions(*, contact: Contact, terms: Terms) -> Iterator[TextMention]:
         query = Q()
         for name in place.fields:
             query |= terms.q(name)
-        rows = place.model._base_manager.filter(**{place.customer_lookup: contact.customer_id}).filter(query)
+        rows = place.model._base_manager.filter(**{f"{place.customer_lookup}__in": terms.customer_ids})
+        rows = rows.filter(query)
         if place.model is Contact:
             rows = rows.exclude(pk=contact.pk)
         rows = rows.order_by("pk").values_list("pk", *place.fields)
@@ -263,10 +276,57 @@ def _text_mentions(*, contact: Contact, terms: Terms) -> Iterator[TextMention]:
 # --- The audit trail and the admin's log -----------------------------------------------------
 
 
-def _own_audit_rows(contact: Contact) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type=_contact_object_type(), object_id=contact.pk).order_by(
+def _own_audit_rows(contact: Contact | int) -> QuerySet[AuditEvent]:
+    contact_id = contact.pk if isinstance(contact, Contact) else contact
+    return AuditEvent.objects.filter(object_type=_contact_object_type(), object_id=contact_id).order_by(
         "at", "id"
     )
+
+
+def _customer_ids(contact: Contact) -> tuple[int, ...]:
+    """Every customer the contact belonged to: now, in its audit rows (their customer, and the old and
+    new value of a change of `customer`, in the admin say), and the customers of the visits it attended."""
+    ids = {contact.customer_id}
+    for customer_id, changes in _own_audit_rows(contact).values_list("customer_id", "changes"):
+        ids.add(customer_id)
+        recorded = changes.get("customer") if isinstance(changes, dict) else None
+        for value in recorded if isinstance(recorded, list) else ():
+            if isinstance(value, dict) and isinstance(value.get("id"), int):
+                ids.add(value["id"])
+    ids.update(Visit.objects.filter(contacts=contact.pk).values_list("customer_id", flat=True))
+    return tuple(sorted(customer_id for customer_id in ids if customer_id is not None))
+
+
+def is_deleted(contact: Contact) -> bool:
+    """Whether `contact` is one rebuilt from the audit trail (`deleted_contact`), not a row."""
+    return contact._state.adding
+
+
+def deleted_contact(contact_id: int) -> Contact | None:
+    """A contact deleted since, as its audit rows last recorded it: an unsaved instance (never to be
+    saved) with its last known customer and values. None when it still exists or left no row."""
+    if Contact.objects.filter(pk=contact_id).exists():
+        return None
+    rows = list(_own_audit_rows(contact_id).values_list("action", "customer_id", "changes"))
+    if not rows:
+        return None
+    fields = {f.name: f for f in Contact._meta.concrete_fields if not f.primary_key}
+    contact = Contact(pk=contact_id)
+    for action, customer_id, changes in rows:
+        if customer_id is not None:
+            contact.customer_id = customer_id
+        for name, recorded in changes.items() if isinstance(changes, dict) else ():
+            if name not in fields or not isinstance(recorded, list) or len(recorded) != 2:
+                continue
+            value = (
+                recorded[0] if action == Action.DELETE else recorded[1]
+            )  # a deletion records [value, None]
+            if fields[name].is_relation:
+                if isinstance(value, dict) and isinstance(value.get("id"), int):
+                    setattr(contact, fields[name].attname, value["id"])
+            else:
+                setattr(contact, fields[name].attname, value)
+    return contact
 
 
 def _audit_mentions(*, contact: Contact, terms: Terms) -> Iterator[AuditEvent]:
@@ -275,7 +335,7 @@ def _audit_mentions(*, contact: Contact, terms: Terms) -> Iterator[AuditEvent]:
     if not terms.values:
         return
     rows = (
-        AuditEvent.objects.filter(customer_id=contact.customer_id)
+        AuditEvent.objects.filter(customer_id__in=terms.customer_ids)
         .exclude(object_type=_contact_object_type(), object_id=contact.pk)
         .order_by("at", "id")
     )
@@ -336,7 +396,7 @@ def _admin_log_mentions(*, contact: Contact, terms: Terms) -> list[AdminLogMenti
     types = ContentType.objects.get_for_models(Contact, Customer)
     entries = LogEntry.objects.filter(
         Q(content_type=types[Contact], object_id=str(contact.pk))
-        | Q(content_type=types[Customer], object_id=str(contact.customer_id))
+        | Q(content_type=types[Customer], object_id__in=[str(pk) for pk in terms.customer_ids])
     ).order_by("action_time", "id")
     found = []
     for entry in entries:
@@ -351,16 +411,51 @@ def _admin_log_mentions(*, contact: Contact, terms: Terms) -> list[AdminLogMenti
 
 def contacts_matching(*, email: str = "", phone: str = "") -> list[Contact]:
     """Contacts with this e-mail address (any case) or phone number (digits compared, so
-    "139-1234-5678" finds "13912345678")."""
-    if email.strip():
-        return list(
-            Contact.objects.select_related("customer").filter(email__iexact=email.strip()).order_by("pk")
-        )
+    "139-1234-5678" finds "13912345678"), and deleted contacts whose audit rows recorded it."""
+    email = email.strip()
     digits = _digits(phone)
-    if len(digits) < 4:
+    if email:
+        live = list(Contact.objects.filter(email__iexact=email).order_by("pk"))
+        deleted = _deleted_matching(
+            "email", email, lambda value: value.strip().casefold() == email.casefold()
+        )
+    elif len(digits) >= 4:
+        candidates = Contact.objects.filter(phone__contains=digits[-4:]).order_by("pk")
+        live = [contact for contact in candidates if _digits(contact.phone) == digits]
+        deleted = _deleted_matching("phone", digits[-4:], lambda value: _digits(value) == digits)
+    else:
         return []
-    candidates = Contact.objects.select_related("customer").filter(phone__contains=digits[-4:]).order_by("pk")
-    return [contact for contact in candidates if _digits(contact.phone) == digits]
+    return sorted(live + deleted, key=lambda contact: contact.pk)
+
+
+def _json_text_needles(value: str) -> set[str]:
+    """What to look for in a JSON document's text to find `value` in it, on any database. JSON
+    escapes non-ASCII on SQLite ("\\u00e9"), where LIKE ignores case in ASCII only: its longest ASCII
+    run is enough for a first pass; without one, the value as written and as escaped, in two cases."""
+    longest = max(re.findall(r"[A-Za-z0-9@._+\-]+", value), key=len, default="")
+    if len(longest) >= 3:
+        return {longest}
+    return {form for text in {value, value.lower(), value.upper()} for form in (text, json.dumps(text)[1:-1])}
+
+
+def _deleted_matching(name: str, needle: str, matches: Callable[[str], bool]) -> list[Contact]:
+    """Deleted contacts whose audit rows recorded a `name` that `matches`: the database narrows the
+    rows by `needle` in the JSON's text, Python decides."""
+    query = Q()
+    for text in _json_text_needles(needle):
+        query |= Q(changes_text__icontains=text)
+    rows = (
+        AuditEvent.objects.filter(object_type=_contact_object_type())
+        .annotate(changes_text=Cast("changes", TextField()))
+        .filter(query)
+        .values_list("object_id", "changes")
+    )
+    found = set()
+    for object_id, changes in rows:
+        recorded = changes.get(name) if isinstance(changes, dict) else None
+        if isinstance(recorded, list) and any(isinstance(v, str) and matches(v) for v in recorded):
+            found.add(object_id)
+    return [contact for pk in sorted(found) if (contact := deleted_contact(pk)) is not None]
 
 
 def _contact_data(contact: Contact) -> dict:
@@ -391,16 +486,19 @@ def _audit_data(row: AuditEvent) -> dict:
 def person_export(*, contact: Contact) -> dict:
     """Everything KAM holds on `contact`, as a JSON-ready dict (dates and times as Python objects;
     serialise with DjangoJSONEncoder): the contact, its customer, the visits it attended, the audit
-    rows about it, and every other record of the customer that names it or quotes its phone,
-    e-mail or WeChat (`mentions`: what `person_erase` rewrites)."""
-    customer = contact.customer
+    rows about it, and every other record of its customers that names it or quotes its phone,
+    e-mail or WeChat (`mentions`: what `person_erase` rewrites). For a deleted contact, `contact`
+    is what its audit rows last recorded."""
+    customer = Customer.objects.filter(pk=contact.customer_id).first()
     terms = Terms.of(contact)
-    visits = contact.visits.select_related("by").order_by("occurred_at", "id")
+    visits = Visit.objects.filter(contacts=contact.pk).select_related("by").order_by("occurred_at", "id")
     return _local_times(
         {
             "exported_at": timezone.now(),
+            "deleted": is_deleted(contact),
             "contact": _contact_data(contact),
-            "customer": {"id": customer.pk, "name": customer.name},
+            "customer": {"id": contact.customer_id, "name": customer.name if customer else ""},
+            "customers_searched": list(terms.customer_ids),
             "visits": [
                 {
                     "id": visit.pk,
@@ -462,6 +560,7 @@ class ErasureReport:
 
     contact_id: int
     placeholder: str
+    deleted: bool = False  # the contact was deleted before: only its copies were left
     contact_row: bool = False  # the contact itself still held personal data
     texts: dict[str, int] = field(default_factory=dict)  # table → rows whose free text was rewritten
     audit_rows: int = 0
@@ -490,14 +589,18 @@ def person_erase(*, contact: Contact) -> ErasureReport:
     """Anonymise `contact` and its copies, in one transaction; running it again changes nothing.
 
     The contact row stays, with a placeholder name and only its place in the buying committee. Free
-    text under its customer has its name, phone, e-mail and WeChat replaced by the placeholder (its
-    name is left when another contact of the customer has the same one: the text may mean them).
-    Its own audit rows keep their field names with every value masked; rows on the customer's other
-    records and the admin's log entries have the values replaced. One audit row records the erasure.
-    Instances of the customer's other records loaded before the call are stale afterwards.
+    text under its customers (every one it belonged to) has its name, phone, e-mail and WeChat
+    replaced by the placeholder (its name is left when another contact of those customers has the
+    same one: the text may mean them). Its own audit rows keep their field names with every value
+    masked; rows on the customers' other records and the admin's log entries have the values
+    replaced. One audit row records the erasure. A deleted contact (`deleted_contact`) has no row
+    left; the rest is the same. Instances of the customers' other records loaded before the call
+    are stale afterwards.
     """
-    Contact.objects.select_for_update().filter(pk=contact.pk).exists()  # one erasure at a time
-    contact.refresh_from_db()
+    deleted = is_deleted(contact)
+    if not deleted:
+        Contact.objects.select_for_update().filter(pk=contact.pk).exists()  # one erasure at a time
+        contact.refresh_from_db()
     terms = Terms.of(contact)
     erased_name = placeholder(contact.pk)
 
@@ -534,7 +637,7 @@ def person_erase(*, contact: Contact) -> ErasureReport:
             type(entry).objects.filter(pk=entry.pk).update(object_repr=object_repr, change_message=message)
             admin_log_entries += 1
 
-    values = _erased_values(contact)
+    values = {} if deleted else _erased_values(contact)
     contact_row = any(getattr(contact, name) != value for name, value in values.items())
     if contact_row:
         for name, value in values.items():
@@ -547,6 +650,7 @@ def person_erase(*, contact: Contact) -> ErasureReport:
     report = ErasureReport(
         contact_id=contact.pk,
         placeholder=erased_name,
+        deleted=deleted,
         contact_row=contact_row,
         texts=texts,
         audit_rows=audit_rows,

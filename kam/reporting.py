@@ -4,12 +4,14 @@ Django's filter hides settings that look like secrets and the POST fields a view
 A 500 while saving a contact or logging a visit would still put the person's phone, e-mail and
 profile in the e-mail to ADMINS (or whatever collects error reports): in the POST data, and in the
 local variables of every frame (`validated_data`, `cleaned_data`, a `Contact` whose repr is its
-name). This filter masks those too, by field name, by model, and by the values posted. Like Django's
-own, it is active only with DEBUG off; with DEBUG on the report goes to the developer's browser.
+name). This filter masks those too, by field name, by model, and by the values posted (form fields,
+or a JSON body: the API's). Like Django's own, it is active only with DEBUG off; with DEBUG on the
+report goes to the developer's browser.
 """
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.db.models import Manager, QuerySet
 from django.utils.datastructures import MultiValueDict
@@ -38,6 +40,8 @@ PERSONAL_FIELDS = frozenset(
 PERSONAL_NAMES = re.compile(r"PHONE|MOBILE|E_?MAIL|WECHAT|BIRTHDAY|HOMETOWN", flags=re.I)
 # On these paths "name" is a person's name: the contact pages, the contacts API, the contact admin.
 CONTACT_PATHS = re.compile(r"/contacts?/")
+# A JSON body larger than this is not parsed for a report (once per variable shown; a contact is far smaller).
+MAX_JSON_BODY = 64 * 1024
 
 
 class PersonalDataReporterFilter(SafeExceptionReporterFilter):
@@ -55,16 +59,49 @@ class PersonalDataReporterFilter(SafeExceptionReporterFilter):
         return field == "name" and bool(on_contact)
 
     def posted_values(self, request) -> list[str]:
-        """The personal values in the request's POST data, to recognise them wherever they turn up."""
+        """The personal values in the request's POST data or JSON body, to recognise them wherever
+        they turn up."""
+        values = []
         try:
             post = getattr(request, "POST", None) or {}
+            for key in post:
+                if self.is_personal(request, key):
+                    values += [
+                        value for value in post.getlist(key) if isinstance(value, str) and len(value) >= 2
+                    ]
         except Exception:  # an unreadable body (too big, malformed) must not break the report
-            return []
-        values = []
-        for key in post:
-            if self.is_personal(request, key):
-                values += [value for value in post.getlist(key) if isinstance(value, str) and len(value) >= 2]
+            pass
+        try:
+            values += self.json_values(request, self.json_body(request))
+        except Exception:  # nor must an odd JSON document
+            pass
         return values
+
+    def json_body(self, request):
+        """The request's JSON body, parsed; None when there is none, or it is too big or unreadable.
+        (DRF's JSON parser reads `request.body`, which keeps it, so it can be read again here.)"""
+        try:
+            if request is None or "json" not in (getattr(request, "content_type", "") or "").lower():
+                return None
+            if not 0 < int(request.META.get("CONTENT_LENGTH") or 0) <= MAX_JSON_BODY:
+                return None
+            return json.loads(request.body)
+        except Exception:  # never fail while building a report
+            return None
+
+    def json_values(self, request, data, depth: int = 0) -> Iterator[str]:
+        """The strings under personal keys in a parsed JSON document (a contact, a list of them…)."""
+        if depth > 5:
+            return
+        if isinstance(data, dict):
+            for key, item in data.items():
+                if self.is_personal(request, key):
+                    yield from (text for text in _strings(item, depth) if len(text) >= 2)
+                else:
+                    yield from self.json_values(request, item, depth + 1)
+        elif isinstance(data, list):
+            for item in data:
+                yield from self.json_values(request, item, depth + 1)
 
     def get_post_parameters(self, request):
         parameters = super().get_post_parameters(request)
@@ -121,3 +158,13 @@ class PersonalDataReporterFilter(SafeExceptionReporterFilter):
             (name, self.cleansed_substitute if self.is_personal(request, name) else value)
             for name, value in variables
         ]
+
+
+def _strings(value, depth: int) -> Iterator[str]:
+    if depth > 5:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | dict):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _strings(item, depth + 1)

@@ -246,14 +246,29 @@ def test_a_contact_is_found_by_email_or_phone(contact):
     assert export_command("--phone", "139-1234-5678")["contact"]["id"] == contact.pk
 
 
-def test_several_matches_are_listed_and_nothing_is_exported(contact):
-    other = ContactFactory(phone="139 1234 5678")
+def test_an_existing_output_file_is_made_readable_by_its_owner_only(contact, tmp_path):
+    target = tmp_path / "person.json"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o644)
+
+    run("person_export", contact.pk, "--output", str(target), stdout=io.StringIO())
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert json.loads(target.read_text(encoding="utf-8"))["contact"]["id"] == contact.pk
+
+
+def test_several_matches_are_listed_by_id_and_customer_without_names(contact):
+    other = ContactFactory(phone="139 1234 5678", name="植入王五")
 
     with pytest.raises(CommandError, match="2 contacts match") as error:
         run("person_export", "--phone", PHONE, stdout=io.StringIO())
 
-    assert f"#{contact.pk} " in str(error.value)
-    assert f"#{other.pk} " in str(error.value)
+    message = str(error.value)
+    assert f"#{contact.pk} (customer #{contact.customer_id})" in message
+    assert f"#{other.pk} (customer #{other.customer_id})" in message
+    assert [
+        value for value in (NAME, "植入王五", contact.customer.name, other.customer.name) if value in message
+    ] == []
 
 
 @pytest.mark.parametrize("args", [["person_export", 999999], ["person_erase", 999999, "--yes"]])
@@ -390,3 +405,87 @@ def test_a_contact_to_erase_can_be_named_by_email(contact):
     erase_command("--email", EMAIL, "--yes")
 
     assert Contact.objects.get(pk=contact.pk).email == ""
+
+
+# --- A contact deleted since, and one moved to another customer ----------------------------------
+
+
+def test_a_deleted_contact_is_exported_from_the_audit_trail(contact, customer, api_client):
+    deleted = api_client.delete(f"/api/v1/contacts/{contact.pk}/")
+    assert deleted.status_code == 204, deleted.content
+
+    data = export_command(contact.pk)
+
+    assert data["deleted"] is True
+    assert (data["contact"]["id"], data["contact"]["name"]) == (contact.pk, NAME)
+    assert (data["contact"]["phone"], data["contact"]["hometown"]) == (PHONE, HOMETOWN)
+    assert data["customer"] == {"id": customer.pk, "name": "苏州精工有限公司"}
+    assert [row["action"] for row in data["audit"]] == ["create", "update", "update", "delete"]
+    assert ("accounts.visit", "summary") in {(m["table"], m["field"]) for m in data["mentions"]["text"]}
+    text = json.dumps(data, ensure_ascii=False)
+    assert [value for value in PLANTED if value not in text] == []
+
+
+def test_a_deleted_contact_is_found_by_email_or_phone(contact, api_client):
+    api_client.delete(f"/api/v1/contacts/{contact.pk}/")
+
+    assert export_command("--email", EMAIL.upper())["contact"]["id"] == contact.pk
+    assert export_command("--email", OLD_EMAIL)["contact"]["id"] == contact.pk
+    assert export_command("--phone", "139-1234-5678")["contact"]["id"] == contact.pk
+
+
+def test_a_deleted_contact_with_a_non_ascii_email_is_found_on_any_database(rep):
+    contact = ContactFactory(customer=CustomerFactory(owner=rep), email="Zhāng.Wěi@例子.cn")
+    pk = contact.pk
+    contact.delete()
+
+    assert export_command("--email", "ZHĀNG.WĚI@例子.CN")["contact"]["id"] == pk
+
+
+def test_after_erasing_a_deleted_contact_no_planted_value_is_left_in_any_table(contact, customer, api_client):
+    api_client.delete(f"/api/v1/contacts/{contact.pk}/")
+    assert ("audit.auditevent", "changes") in holding(PLANTED)
+    rows_before = AuditEvent.objects.count()
+
+    output = erase_command(contact.pk, "--yes")
+
+    assert holding(PLANTED) == set()
+    assert f"#{contact.pk}" in output
+    erased_name = privacy.placeholder(contact.pk)
+    assert Visit.objects.get(customer=customer).summary == f"与{erased_name}面谈，手机{erased_name}"
+    assert AuditEvent.objects.count() == rows_before + 1
+    erasure = AuditEvent.objects.order_by("pk").last()
+    assert (erasure.object_type, erasure.object_id, erasure.object_repr) == (
+        "contact",
+        contact.pk,
+        erased_name,
+    )
+    assert (erasure.changes, erasure.customer_id) == ({"erased": [None, "personal data"]}, customer.pk)
+    own = AuditEvent.objects.filter(object_type="contact", object_id=contact.pk).exclude(pk=erasure.pk)
+    assert {row.object_repr for row in own} == {erased_name}
+    removed = own.get(action="delete")
+    assert removed.changes["customer"] == ["******", None]  # a foreign key's value too
+    assert removed.changes["hometown"] == ["******", None]
+
+    assert "nothing to erase" in erase_command(contact.pk, "--yes")
+    assert AuditEvent.objects.count() == rows_before + 1
+
+
+def test_a_contact_moved_to_another_customer_is_erased_from_the_old_ones_records_too(rep, client, admin_user):
+    old = CustomerFactory(owner=rep)
+    new = CustomerFactory(owner=rep)
+    contact = ContactFactory(customer=old, name=NAME, phone=PHONE)
+    visit = VisitFactory(customer=old, summary=f"与{NAME}面谈，手机{PHONE}")  # not linked to the contact
+    old.notes = f"手机{PHONE}"
+    old.save()
+    contact.customer = new
+    contact.save()
+
+    privacy.person_erase(contact=contact)
+
+    erased_name = privacy.placeholder(contact.pk)
+    visit.refresh_from_db()
+    old.refresh_from_db()
+    assert visit.summary == f"与{erased_name}面谈，手机{erased_name}"
+    assert old.notes == f"手机{erased_name}"
+    assert holding([NAME, PHONE]) == set()

@@ -10,8 +10,8 @@ from audit.context import AuditedCommand
 
 
 class PersonCommand(AuditedCommand):
-    """A command about one contact. The e-mail or phone number typed is not echoed back: the
-    output may end up in a job's log."""
+    """A command about one contact, live or deleted (then known from the audit trail). The e-mail or
+    phone number typed is not echoed back, nor any name: the output may end up in a job's log."""
 
     def add_arguments(self, parser):
         parser.add_argument("contact", nargs="?", type=int, help="the contact's id")
@@ -22,7 +22,9 @@ class PersonCommand(AuditedCommand):
         if sum([contact is not None, bool(email), bool(phone)]) != 1:
             raise CommandError(_("Name the contact by its id, --email or --phone: one of them."))
         if contact is not None:
+            # A contact deleted since is still held on in the audit trail, and can be exported and erased.
             found = Contact.objects.select_related("customer").filter(pk=contact).first()
+            found = found or privacy.deleted_contact(contact)
             if found is None:
                 raise CommandError(_("There is no contact with id %(id)s.") % {"id": contact})
             return found
@@ -30,7 +32,16 @@ class PersonCommand(AuditedCommand):
         if not matches:
             raise CommandError(_("No contact has this e-mail address or phone number."))
         if len(matches) > 1:
-            listed = "\n".join(f"  #{match.pk} {match.name} ({match.customer.name})" for match in matches)
+            # Ids only, not names: the message may end up in a job's log.
+            listed = "\n".join(
+                (
+                    _("  #%(id)s (customer #%(customer_id)s, deleted)")
+                    if privacy.is_deleted(match)
+                    else _("  #%(id)s (customer #%(customer_id)s)")
+                )
+                % {"id": match.pk, "customer_id": match.customer_id}
+                for match in matches
+            )
             intro = ngettext(
                 "%(count)d contact matches; run again with its id:",
                 "%(count)d contacts match; run again with the id of the one you mean:",

@@ -55,11 +55,12 @@ class Command(PersonCommand):
                 % {"id": report.contact_id}
             )
             return
+        if report.deleted:
+            message = _("Erased deleted contact #%(id)s from the audit trail and its customers' records.")
+        else:
+            message = _("Erased contact #%(id)s; it is now “%(placeholder)s”.")
         self.stdout.write(
-            self.style.SUCCESS(
-                _("Erased contact #%(id)s; it is now “%(placeholder)s”.")
-                % {"id": report.contact_id, "placeholder": report.placeholder}
-            )
+            self.style.SUCCESS(message % {"id": report.contact_id, "placeholder": report.placeholder})
         )
         for table, count in sorted(report.texts.items()):
             self.stdout.write(

@@ -39,6 +39,7 @@ class Command(PersonCommand):
         try:
             descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with open(descriptor, "w", encoding="utf-8") as file:
+                os.fchmod(descriptor, 0o600)  # os.open's mode applies only to a file it creates
                 file.write(text + "\n")
         except OSError as error:
             raise CommandError(
