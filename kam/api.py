@@ -7,9 +7,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from rest_framework import exceptions, pagination, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+# Django's own messages that its Chinese catalogue gets wrong, translated again in ours (which
+# comes first): ProhibitNullCharactersValidator's reads "empty strings are not allowed".
+RETRANSLATED = (gettext_noop("Null characters are not allowed."),)
 
 logger = logging.getLogger(__name__)
 
