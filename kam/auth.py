@@ -36,15 +36,9 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address by the same rule as the API's rate limits (KAM_NUM_PROXIES):
+    """The client's address by the API's own rule (DRF's throttle identity, KAM_NUM_PROXIES):
     with no proxies the connecting address, never a header a client can forge; behind N
     proxies the address the outermost of them appended to X-Forwarded-For."""
-    from rest_framework.settings import api_settings
+    from rest_framework.throttling import BaseThrottle
 
-    remote_addr = request.META.get("REMOTE_ADDR")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    proxies = api_settings.NUM_PROXIES or 0
-    if proxies == 0 or not forwarded:
-        return remote_addr
-    addresses = [address.strip() for address in forwarded.split(",")]
-    return addresses[-min(proxies, len(addresses))]
+    return BaseThrottle().get_ident(request)
