@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 
 from audit.context import audit_suppressed
 from audit.models import Action, AuditEvent
-from audit.services import MASK, record, spec_for
+from audit.services import MASK, masked, record, spec_for
 
 from .models import Contact, Customer, Visit
 
@@ -344,22 +344,10 @@ def _audit_mentions(*, contact: Contact, terms: Terms) -> Iterator[AuditEvent]:
             yield row
 
 
-def _masked(value: JsonValue) -> JsonValue:
-    """A recorded value hidden: [old, new] and added/removed lists keep their shape, and an empty
-    value stays empty ("was empty" says nothing about anyone)."""
-    if value is None or value == "":
-        return value
-    if isinstance(value, list):
-        return [_masked(item) for item in value]
-    if isinstance(value, dict) and set(value) <= {"added", "removed"}:
-        return {key: _masked(item) for key, item in value.items()}
-    return MASK
-
-
 def _masked_changes(changes: dict) -> dict:
     if changes == ERASED_CHANGES:
         return changes
-    return {name: _masked(value) for name, value in changes.items()}
+    return {name: masked(value) for name, value in changes.items()}
 
 
 @dataclass(frozen=True)

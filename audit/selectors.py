@@ -61,13 +61,7 @@ def mask_personal(events: list[AuditEvent], viewer: User) -> list[AuditEvent]:
         if row.customer_id in allowed:
             continue
         row.changes = {
-            name: (
-                [services.MASK if v is not None else None for v in value]
-                if isinstance(value, list)
-                else value
-            )
-            if name in Contact.PROFILE_FIELDS
-            else value
+            name: services.masked(value) if name in Contact.PROFILE_FIELDS else value
             for name, value in row.changes.items()
         }
     return events

@@ -17,6 +17,18 @@ from .models import Action, AuditEvent
 MASK = "******"
 
 
+def masked(value):
+    """A recorded value hidden: [old, new] and added/removed lists keep their shape, and an empty
+    value stays empty ("was empty" says nothing about anyone)."""
+    if value is None or value == "":
+        return value
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    if isinstance(value, dict) and set(value) <= {"added", "removed"}:
+        return {key: masked(item) for key, item in value.items()}
+    return MASK
+
+
 @dataclass(frozen=True)
 class Spec:
     """How one model is audited."""
