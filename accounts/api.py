@@ -7,16 +7,18 @@ Writes are `accounts.services` calls; the serializers only validate and shape.
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from users.models import User
+from web.filters import BIGINT_MAX
+from web.serializers import id_or_none
+from web.viewsets import ModelViewSet
 
 from . import services
-from .filters import BIGINT_MAX, ContactFilter, CustomerFilter, TransactionFilter, VisitFilter
+from .filters import ContactFilter, CustomerFilter, TransactionFilter, VisitFilter
 from .models import Contact, Customer, Transaction, Visit
 from .selectors import customer_list
 from .serializers import (
@@ -26,25 +28,13 @@ from .serializers import (
     TransactionBatchResultSerializer,
     TransactionSerializer,
     VisitSerializer,
-    id_or_none,
 )
 
 TRANSACTION_BATCH_MAX = 5000
 
 
-class AccountsViewSet(viewsets.ModelViewSet):
-    """Filters come from each resource's FilterSet only (no DRF OrderingFilter: customers have
-    their own `ordering` filter, which refuses unknown values instead of ignoring them)."""
-
-    filter_backends = [DjangoFilterBackend]
-
-    def reload(self, instance):
-        """The written row as the list shows it (annotations and prefetches included)."""
-        return self.get_queryset().filter(pk=instance.pk).first() or instance
-
-
 @extend_schema(tags=["customers"])
-class CustomerViewSet(AccountsViewSet):
+class CustomerViewSet(ModelViewSet):
     """Customers the caller may see: their own, their account teams', and for a manager those
     of their teams' members. Deleting needs the owner, their manager or an admin (else 403);
     a customer with transactions cannot be deleted (400)."""
@@ -72,7 +62,7 @@ class CustomerViewSet(AccountsViewSet):
 
 
 @extend_schema(tags=["contacts"])
-class ContactViewSet(AccountsViewSet):
+class ContactViewSet(ModelViewSet):
     """Contacts of the customers the caller may see. A contact stays with its customer."""
 
     serializer_class = ContactSerializer
@@ -92,7 +82,7 @@ class ContactViewSet(AccountsViewSet):
 
 
 @extend_schema(tags=["visits"])
-class VisitViewSet(AccountsViewSet):
+class VisitViewSet(ModelViewSet):
     """Visits, calls and meetings at the customers the caller may see, logged by the caller.
     A visit stays with its customer; its contacts must be that customer's."""
 
@@ -100,8 +90,10 @@ class VisitViewSet(AccountsViewSet):
     filterset_class = VisitFilter
 
     def get_queryset(self):
-        return Visit.objects.visible_to(self.request.user).prefetch_related(
-            Prefetch("contacts", queryset=Contact.objects.only("id"))
+        return (
+            Visit.objects.visible_to(self.request.user)
+            .select_related("by")
+            .prefetch_related(Prefetch("contacts", queryset=Contact.objects.only("id")))
         )
 
     def perform_create(self, serializer):
@@ -123,7 +115,7 @@ class VisitViewSet(AccountsViewSet):
 
 
 @extend_schema(tags=["transactions"])
-class TransactionViewSet(AccountsViewSet):
+class TransactionViewSet(ModelViewSet):
     """Order and invoice lines of the customers the caller may see, keyed by the ERP's reference."""
 
     serializer_class = TransactionSerializer

@@ -7,3 +7,27 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = _("Customer accounts")
+
+    def ready(self) -> None:
+        from audit.registry import Readers, audit_membership, audit_model, customer_scope
+
+        from .models import AccountTeamMember, Contact, Customer
+        from .services import personal_profile_customer_ids
+
+        audit_model(
+            Customer,
+            object_type="customer",
+            readers=Readers.CUSTOMER,
+            customer_attname="id",
+            owner_attname="owner_id",
+            exclude={"name_normalised"},
+        )
+        audit_model(
+            Contact,
+            object_type="contact",
+            readers=Readers.CUSTOMER,
+            customer_attname="customer_id",
+            personal=Contact.PROFILE_FIELDS,
+        )
+        audit_membership(AccountTeamMember, parent="customer", member="user", field_name="account_team")
+        customer_scope(visible=Customer.objects.visible_to, personal=personal_profile_customer_ids)

@@ -5,43 +5,12 @@ ordering) is a 400 naming the parameter, never silently ignored. The filters nar
 queryset that already comes from `visible_to(user)`; they never widen it.
 """
 
-from django import forms
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+
+from web.filters import IdFilter, TrueFalseFilter
 
 from .models import AbcClass, Contact, Customer, CustomerStatus, Tier, Transaction, Visit, VisitKind
 from .selectors import CUSTOMER_ORDERINGS, customer_search
-
-BIGINT_MAX = 2**63 - 1
-
-
-class IdField(forms.IntegerField):
-    """A database id: a whole number within the range of a bigint column."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", BIGINT_MAX)
-        super().__init__(*args, **kwargs)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(filters.NumberFilter):
-    field_class = IdField
-
-
-def _is_true(value: str) -> bool:
-    return value == "true"
-
-
-@extend_schema_field(OpenApiTypes.BOOL)
-class TrueFalseFilter(filters.TypedChoiceFilter):
-    """`true` or `false`, anything else a 400 (django-filter's BooleanFilter ignores junk)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
-        kwargs.setdefault("coerce", _is_true)
-        super().__init__(*args, **kwargs)
 
 
 class CustomerFilter(filters.FilterSet):

@@ -5,14 +5,16 @@ or assign, so a tampered form cannot reach another rep's data.
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from users.models import Role, User
+from users.forms import UserChoiceField
+from users.models import User
+from users.services import owner_choices
+from web.forms import PageFormMixin
 
 from . import services
 from .models import AbcClass, Contact, Customer, CustomerStatus, Tier, Visit
@@ -31,31 +33,6 @@ def rating_field(model, name: str) -> forms.TypedChoiceField:
         required=False,
         widget=forms.RadioSelect(attrs={"class": "chips"}),
     )
-
-
-def user_label(user: User) -> str:
-    return user.get_full_name() or user.username
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return user_label(obj)
-
-
-class PageFormMixin:
-    """What the pages' forms share: labels above their inputs (no colon), and a service's
-    ValidationError shown under the field it names when the form has that field."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    def add_service_error(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
 
 
 # --- Customer list ---------------------------------------------------------------------------
@@ -110,7 +87,7 @@ class CustomerFilterForm(PageFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [("", _("All")), *((r, r) for r in choices["regions"])]
         self.fields["industry"].choices = [("", _("All")), *((i, i) for i in choices["industries"])]
-        self.fields["owner"].choices = [("", _("All")), *((u.pk, user_label(u)) for u in choices["owners"])]
+        self.fields["owner"].choices = [("", _("All")), *((u.pk, u.display_name) for u in choices["owners"])]
         self.fields["ordering"].choices = [
             (key, label) for key, label in self.ORDERING_LABELS.items() if key in CUSTOMER_ORDERINGS
         ]
@@ -173,7 +150,7 @@ class CustomerForm(PageFormMixin, forms.ModelForm):
         if self._may_assign_owner(user):
             owner = self.fields["owner"]
             owner.queryset = User.objects.filter(
-                Q(pk__in=services.owner_choices(user).values("pk")) | Q(pk=customer.owner_id)
+                Q(pk__in=owner_choices(user).values("pk")) | Q(pk=customer.owner_id)
             ).order_by("username")
             owner.required = True
             if not customer.pk:
@@ -183,7 +160,7 @@ class CustomerForm(PageFormMixin, forms.ModelForm):
         self.fields["name"].widget.attrs.update({"autocomplete": "off", "autofocus": not customer.pk})
 
     def _may_assign_owner(self, user: User) -> bool:
-        if not (user.is_staff or user.role in (Role.MANAGER, Role.ADMIN)):
+        if not user.can_manage:
             return False
         return not self.instance.pk or services.can_manage_customer(user, self.instance)
 

@@ -31,9 +31,10 @@ from audit.context import audit_context
 from audit.models import Source as AuditSource
 from audit.services import created_events, record_many
 from users.models import User
+from users.services import owner_choices
 
 from .models import Customer, CustomerStatus, Source, Transaction, normalise_company_name
-from .services import DuplicateCustomer, TransactionRow, UpsertResult, owner_choices, transactions_upsert
+from .services import DuplicateCustomer, TransactionRow, UpsertResult, transactions_upsert
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000

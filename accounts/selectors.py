@@ -8,16 +8,44 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from users.models import User
+from web.money import money_output
 
 from .models import CompetitorPresence, Contact, Customer, Transaction, Visit
 
 ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+MONEY = money_output()
+
+
+@dataclass(frozen=True)
+class SalesWindow:
+    """The twelve months that "sales, last 12 months" means, as of a day D: (D−365, D], and the
+    year before it, (D−730, D−365]. The one definition that the customer page (ORM) and the
+    scoring run (SQL) both take their dates from."""
+
+    as_of: date
+
+    DAYS = 365
+
+    @property
+    def start(self) -> date:
+        """Exclusive: sales on this day belong to the year before."""
+        return self.as_of - timedelta(days=self.DAYS)
+
+    @property
+    def prev_start(self) -> date:
+        return self.start - timedelta(days=self.DAYS)
+
+    def last_12m(self, field: str) -> Q:
+        return Q(**{f"{field}__gt": self.start, f"{field}__lte": self.as_of})
+
+    def prev_12m(self, field: str) -> Q:
+        return Q(**{f"{field}__gt": self.prev_start, f"{field}__lte": self.start})
+
 
 # Orderings offered to lists (page and API alike): public name → ORM ordering.
 # Empty values (not scored, never visited) go last either way: PostgreSQL would otherwise
@@ -128,14 +156,13 @@ def _months_back(first_of_month: date, n: int) -> date:
 def customer_sales_summary(*, customer: Customer, as_of: date | None = None) -> SalesSummary:
     """12-month sales (D−365, D], the year before, margin, orders and a monthly trend: two queries."""
     as_of = as_of or timezone.localdate()
-    start = as_of - timedelta(days=365)
-    prev_start = start - timedelta(days=365)
+    window = SalesWindow(as_of)
     rows = Transaction.objects.filter(customer=customer)
-    last_12m = Q(occurred_on__gt=start, occurred_on__lte=as_of)
+    last_12m = window.last_12m("occurred_on")
     totals = rows.aggregate(
         sales_12m=Coalesce(Sum("amount", filter=last_12m), Value(ZERO), output_field=MONEY),
         sales_prev_12m=Coalesce(
-            Sum("amount", filter=Q(occurred_on__gt=prev_start, occurred_on__lte=start)),
+            Sum("amount", filter=window.prev_12m("occurred_on")),
             Value(ZERO),
             output_field=MONEY,
         ),

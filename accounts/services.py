@@ -11,29 +11,18 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.context import audit_suppressed
-from audit.services import record_membership
-from users.models import Role, Team, User
+from audit.services import created_events, record_many, record_membership
+from users.models import User
+from users.services import owner_check, owner_choices
 
 from .models import AccountTeamMember, Contact, Customer, Transaction, Visit, normalise_company_name
 
 # --- Who may do what with a customer ---------------------------------------------------------
-
-
-def owner_choices(user: User) -> QuerySet[User]:
-    """Whom `user` may make the owner of a customer: a rep only themselves, a manager anyone
-    in the teams they manage (and themselves), an admin anyone active."""
-    active = User.objects.filter(is_active=True)
-    if user.is_staff:
-        return active
-    if user.role == Role.MANAGER:
-        members = Team.members.through.objects.filter(team__managers=user).values("user_id")
-        return active.filter(pk__in=members) | active.filter(pk=user.pk)
-    return active.filter(pk=user.pk)
 
 
 def can_manage_customer(user: User, customer: Customer) -> bool:
@@ -73,7 +62,7 @@ class DuplicateCustomer(ValidationError):
 
     def __init__(self, existing: Customer, name: str):
         self.existing = existing
-        owner = (existing.owner.get_full_name() or existing.owner.username) if existing.owner else _("nobody")
+        owner = existing.owner.display_name if existing.owner else _("nobody")
         message = _("“%(name)s” is already a customer as “%(existing)s”, owned by %(owner)s.") % {
             "name": name,
             "existing": existing.name,
@@ -111,10 +100,7 @@ CUSTOMER_EDITABLE = (
 def _check_owner(*, by: User, customer: Customer, new_owner: User | None) -> None:
     if new_owner is None or new_owner.pk == customer.owner_id:
         return
-    if not owner_choices(by).filter(pk=new_owner.pk).exists():
-        raise ValidationError(
-            {"owner": [_("You cannot assign customers to %(user)s.") % {"user": new_owner}]}
-        )
+    owner_check(by=by, owner=new_owner, message=_("You cannot assign customers to %(user)s."))
     if customer.pk and not can_manage_customer(by, customer):
         raise ValidationError(
             {"owner": [_("Only the owner, their manager or an admin can reassign this customer.")]}
@@ -155,6 +141,46 @@ def customer_create(*, by: User, account_team: Iterable[User] | None = None, **f
     if account_team is not None:
         customer_set_team(customer=customer, by=by, users=account_team)
     return customer
+
+
+@transaction.atomic
+def customers_create(*, by: User, customers: Sequence[Customer]) -> list[Customer]:
+    """Many new customers in one insert: `customer_create` for a batch.
+
+    Each is an unsaved Customer, owned by `by` unless it names an owner `by` may assign; its
+    group account and referrer may be saved customers or ones earlier in the batch. Each is
+    checked as `customer_create` checks one (撞单 against the database and within the batch,
+    the owner, `full_clean`), except for the table's check constraints, which the database
+    enforces on the insert itself (as the customer import leaves them to it): Django checks
+    each with a query per row, most of the cost of a batch. The insert sends no signals, so
+    the audit rows are written here. Account teams are `customer_set_team`'s.
+    """
+    customers = list(customers)
+    batch: dict[str, Customer] = {}
+    for customer in customers:
+        owner, customer.owner = customer.owner or by, None
+        _check_owner(by=by, customer=customer, new_owner=owner)  # as customer_create: before it is set
+        customer.owner = owner
+        customer.full_clean(validate_constraints=False)
+        if customer.name_normalised in batch:
+            raise DuplicateCustomer(batch[customer.name_normalised], customer.name)
+        batch[customer.name_normalised] = customer
+    duplicate = Customer.objects.select_related("owner").filter(name_normalised__in=list(batch)).first()
+    if duplicate is not None:
+        raise DuplicateCustomer(duplicate, batch[duplicate.name_normalised].name)
+    # Links to customers of the batch can be written only once those have ids.
+    links = [(customer, customer.parent, customer.referred_by) for customer in customers]
+    for customer in customers:
+        customer.parent = customer.referred_by = None
+    Customer.objects.bulk_create(customers, batch_size=500)
+    linked = []
+    for customer, parent, referred_by in links:
+        if parent is not None or referred_by is not None:
+            customer.parent, customer.referred_by = parent, referred_by
+            linked.append(customer)
+    Customer.objects.bulk_update(linked, ["parent", "referred_by"], batch_size=500)
+    record_many(created_events(customers))
+    return customers
 
 
 @transaction.atomic
@@ -222,6 +248,23 @@ def contact_save(*, contact: Contact) -> Contact:
     return contact
 
 
+@transaction.atomic
+def contacts_create(*, contacts: Sequence[Contact]) -> list[Contact]:
+    """Many new contacts in one insert: `contact_save` for a batch.
+
+    Each is validated as `contact_save` validates one, except for the table's check constraints,
+    which the database enforces on the insert itself (as the customer import leaves them to it):
+    Django checks each with a query per row, which is most of the cost of a batch. The insert
+    sends no signals, so the audit rows are written here.
+    """
+    contacts = list(contacts)
+    for contact in contacts:
+        contact.full_clean(validate_constraints=False)
+    Contact.objects.bulk_create(contacts, batch_size=500)
+    record_many(created_events(contacts))
+    return contacts
+
+
 # --- Visits and follow-ups -------------------------------------------------------------------
 
 
@@ -270,6 +313,59 @@ def _check_visit_contacts(*, customer_id: int, contacts: Sequence[Contact]) -> N
         raise ValidationError(
             {"contacts": [_("%(name)s is not a contact of this customer.") % {"name": foreign[0]}]}
         )
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """One visit for `visits_log`: what `visit_log` takes, without a check-in location (taken
+    only by a rep's phone, one visit at a time)."""
+
+    customer: Customer
+    by: User
+    occurred_at: datetime
+    kind: str = "visit"
+    contacts: Sequence[Contact] = ()
+    summary: str = ""
+    needs: str = ""
+    objections: str = ""
+    next_step: str = ""
+    follow_up_on: date | None = None
+
+
+@transaction.atomic
+def visits_log(*, visits: Sequence[VisitRow]) -> list[Visit]:
+    """Record many visits at once, with the contacts present: `visit_log` for a batch.
+
+    Each is validated as `visit_log` validates one (its contacts belong to its customer,
+    `full_clean`); the check constraints concern only the check-in location, which none of
+    these has. Needs a database that returns ids from a bulk insert (PostgreSQL, SQLite ≥ 3.35).
+    """
+    rows = []
+    for row in visits:
+        _check_visit_contacts(customer_id=row.customer.pk, contacts=row.contacts)
+        visit = Visit(
+            customer=row.customer,
+            by=row.by,
+            kind=row.kind,
+            occurred_at=row.occurred_at,
+            summary=row.summary,
+            needs=row.needs,
+            objections=row.objections,
+            next_step=row.next_step,
+            follow_up_on=row.follow_up_on,
+        )
+        visit.full_clean(validate_constraints=False)
+        rows.append(visit)
+    Visit.objects.bulk_create(rows, batch_size=500)
+    Visit.contacts.through.objects.bulk_create(
+        [
+            Visit.contacts.through(visit_id=visit.pk, contact_id=contact.pk)
+            for visit, row in zip(rows, visits, strict=True)
+            for contact in row.contacts
+        ],
+        batch_size=1000,
+    )
+    return rows
 
 
 VISIT_EDITABLE = (

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from django.core.management.base import BaseCommand
 from django.http import HttpRequest
 
+from web.paths import is_api_path
+
 from .models import Source
 
 
@@ -69,7 +71,7 @@ def audit_suppressed() -> Iterator[None]:
 
 
 def source_for_path(path: str) -> str:
-    if path.startswith("/api/"):
+    if is_api_path(path):
         return Source.API
     if path.startswith("/admin/"):
         return Source.ADMIN

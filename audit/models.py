@@ -72,11 +72,20 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.action} {self.object_type}:{self.object_id}"
 
 
+def value_as_loaded(instance, attname: str, default=None):
+    """The value `attname` had when `instance` was read from the database (or last saved):
+    what a signal receiver compares with to see whether a field really changed."""
+    return (getattr(instance, "_audit_loaded", None) or {}).get(attname, default)
+
+
 class Audited:
     """Mixin for models whose changes are audited: remembers the values a row was loaded
     with, so the change can be written as old → new without reading the row again."""
 
     _audit_loaded: dict
+
+    def value_as_loaded(self, attname: str, default=None):
+        return value_as_loaded(self, attname, default)
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -4,6 +4,10 @@ Managers see the rows of customers they may see (and of everything under them: c
 opportunities) and of the scoring model; admins see everything, users and teams included.
 Reps see none. A contact's personal-profile fields are masked for a viewer who may not see
 that customer's personal profiles, exactly as on the customer page.
+
+Which models are read by whom comes from their registration (`registry.audit_model`), and the
+customer visibility and personal-profile rules from `registry.customer_scope`, which the app
+owning customers sets: the rules stay in one place (accounts), and audit imports no app.
 """
 
 from dataclasses import dataclass
@@ -13,28 +17,25 @@ from django.db.models import Q, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import Contact, Customer
-from accounts.services import personal_profile_customer_ids
-from users.models import Role, User
-
 from . import services
 from .models import Action, AuditEvent, Source
-
-CUSTOMER_SCOPED = ("customer", "contact", "opportunity")
-
-
-def can_read_audit(user: User) -> bool:
-    return user.is_authenticated and (user.is_staff or user.role == Role.MANAGER)
+from .registry import get_customer_scope
+from .services import Readers
 
 
-def events_visible_to(user: User) -> QuerySet[AuditEvent]:
+def can_read_audit(user) -> bool:
+    return user.is_authenticated and user.can_manage
+
+
+def events_visible_to(user) -> QuerySet[AuditEvent]:
     if not can_read_audit(user):
         return AuditEvent.objects.none()
     if user.is_staff:
         return AuditEvent.objects.all()
-    visible = Customer.objects.visible_to(user).values("pk")
+    visible = get_customer_scope().visible(user).values("pk")
     return AuditEvent.objects.filter(
-        Q(object_type__in=CUSTOMER_SCOPED, customer_id__in=visible) | Q(object_type="scoringmodel")
+        Q(object_type__in=services.object_types_read_by(Readers.CUSTOMER), customer_id__in=visible)
+        | Q(object_type__in=services.object_types_read_by(Readers.MANAGERS))
     )
 
 
@@ -51,18 +52,24 @@ def parse_object(value: str) -> tuple[str, int]:
     return object_type, int(object_id)
 
 
-def mask_personal(events: list[AuditEvent], viewer: User) -> list[AuditEvent]:
-    """Hide contacts' personal-profile values from viewers who may not see them (in place)."""
-    contact_rows = [e for e in events if e.object_type == "contact" and e.customer_id is not None]
-    if not contact_rows:
+def _personal_fields(object_type: str) -> frozenset[str]:
+    model = services.model_for(object_type)
+    spec = services.spec_for(model) if model is not None else None
+    return spec.personal if spec is not None else frozenset()
+
+
+def mask_personal(events: list[AuditEvent], viewer) -> list[AuditEvent]:
+    """Hide personal-profile values (a contact's) from viewers who may not see them (in place)."""
+    personal_rows = [e for e in events if e.customer_id is not None and _personal_fields(e.object_type)]
+    if not personal_rows:
         return events
-    allowed = personal_profile_customer_ids(viewer, {e.customer_id for e in contact_rows})
-    for row in contact_rows:
+    allowed = get_customer_scope().personal(viewer, {e.customer_id for e in personal_rows})
+    for row in personal_rows:
         if row.customer_id in allowed:
             continue
+        personal = _personal_fields(row.object_type)
         row.changes = {
-            name: services.masked(value) if name in Contact.PROFILE_FIELDS else value
-            for name, value in row.changes.items()
+            name: services.masked(value) if name in personal else value for name, value in row.changes.items()
         }
     return events
 
@@ -132,9 +139,17 @@ def _changes(event: AuditEvent) -> list[Change]:
     return rows
 
 
-def history(*, viewer: User, events: QuerySet[AuditEvent], limit: int = 50) -> list[HistoryRow]:
+def _actor(event: AuditEvent) -> str:
+    """The actor as people know them now (their display name), or as recorded when the login
+    is gone; "system" for rows no person caused."""
+    name = getattr(event.actor, "display_name", "") if event.actor_id else ""
+    return name or event.actor_name or _("system")
+
+
+def history(*, viewer, events: QuerySet[AuditEvent], limit: int = 50) -> list[HistoryRow]:
     """The newest `limit` rows of `events` the viewer may see, ready for a template."""
-    rows = mask_personal(list(events.filter(pk__in=events_visible_to(viewer).values("pk"))[:limit]), viewer)
+    visible = events.filter(pk__in=events_visible_to(viewer).values("pk")).select_related("actor")
+    rows = mask_personal(list(visible[:limit]), viewer)
     sources, actions = dict(Source.choices), dict(Action.choices)
     result = []
     for event in rows:
@@ -143,7 +158,7 @@ def history(*, viewer: User, events: QuerySet[AuditEvent], limit: int = 50) -> l
         result.append(
             HistoryRow(
                 at=date_format(event.at, "Y-m-d H:i", use_l10n=False),
-                actor=event.actor_name or _("system"),
+                actor=_actor(event),
                 source=str(sources.get(event.source, event.source)),
                 origin=event.origin,
                 action=str(actions.get(event.action, event.action)),

@@ -1,6 +1,6 @@
 """Writing audit rows: what changed on a record (old → new), by whom and from where.
 
-Model signals (see `signals.py`) call `record_save` / `record_delete` for every audited model,
+Model signals (connected by `registry.py`) call `record_save` / `record_delete` for every audited model,
 so pages, the API, the admin, commands and jobs are all covered by one path. Bulk writes
 that bypass signals (an import, the account-team editor, a scoring run's tier changes)
 write their rows themselves through `record` / `record_many`.
@@ -8,6 +8,7 @@ write their rows themselves through `record` / `record_many`.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from django.db import models
 
@@ -29,15 +30,26 @@ def masked(value):
     return MASK
 
 
+class Readers(StrEnum):
+    """Who may read a model's rows, besides admins (who read everything)."""
+
+    CUSTOMER = "customer"  # managers who may see the row's customer
+    MANAGERS = "managers"  # every manager
+    ADMINS = "admins"  # admins only
+
+
 @dataclass(frozen=True)
 class Spec:
-    """How one model is audited."""
+    """How one model is audited (see `registry.audit_model`)."""
 
     object_type: str
     exclude: frozenset[str] = field(default_factory=frozenset)  # attnames never recorded
     masked: frozenset[str] = field(default_factory=frozenset)  # recorded as changed, value hidden
+    personal: frozenset[str] = field(default_factory=frozenset)  # hidden from who may not see profiles
     customer_attname: str | None = None  # the attname holding the customer id, for scoping
-    all_on_create: bool = False  # a new row lists every setting, defaults too (model versions)
+    owner_attname: str | None = None  # the foreign key to the owning user, if any
+    readers: str = Readers.ADMINS
+    versioned: bool = False  # rows are versions of one thing: a new row lists every setting
 
 
 _SPECS: dict[type[models.Model], Spec] = {}
@@ -60,6 +72,14 @@ def model_for(object_type: str) -> type[models.Model] | None:
 
 def object_types() -> list[str]:
     return sorted(_TYPES)
+
+
+def specs() -> list[tuple[type[models.Model], Spec]]:
+    return list(_SPECS.items())
+
+
+def object_types_read_by(readers: str) -> list[str]:
+    return sorted(spec.object_type for spec in _SPECS.values() if spec.readers == readers)
 
 
 # --- Values --------------------------------------------------------------------------------
@@ -203,7 +223,7 @@ def record_save(instance: models.Model, *, created: bool, update_fields: Iterabl
     if created:
         for f in fields:
             value = getattr(instance, f.attname)
-            if _is_empty(value) if spec.all_on_create else _skip_on_create(f, value):
+            if _is_empty(value) if spec.versioned else _skip_on_create(f, value):
                 continue
             changes[f.name] = [None, _new_value(instance, f, spec)]
     else:

@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from accounts.models import Customer
-
 from . import selectors, services
 from .models import AuditEvent
+from .registry import get_customer_scope
+from .services import Readers
 
 
 @require_safe
@@ -21,18 +21,17 @@ def history_panel(request: HttpRequest, object_type: str, pk: int) -> HttpRespon
     model = services.model_for(object_type)
     if model is None:
         raise Http404
-    if object_type == "customer":
-        customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
-        events = AuditEvent.objects.filter(customer_id=customer.pk)
-    elif object_type == "scoringmodel":
+    spec = services.spec_for(model)
+    if spec.readers == Readers.CUSTOMER:
+        visible = get_customer_scope().visible(request.user).values("pk")
+        get_object_or_404(model._base_manager.filter(**{f"{spec.customer_attname}__in": visible}), pk=pk)
+    elif spec.readers == Readers.ADMINS and not request.user.is_staff:
+        raise PermissionDenied(_("Only admins can see the history of users and teams."))
+    if spec.customer_attname == "id":  # the customer itself: everything under it too
+        events = AuditEvent.objects.filter(customer_id=pk)
+    elif spec.versioned:  # every version of the one thing
         events = AuditEvent.objects.filter(object_type=object_type)
     else:
-        if object_type in selectors.CUSTOMER_SCOPED:
-            get_object_or_404(
-                model.objects.filter(customer__in=Customer.objects.visible_to(request.user)), pk=pk
-            )
-        elif not request.user.is_staff:
-            raise PermissionDenied(_("Only admins can see the history of users and teams."))
         events = AuditEvent.objects.filter(object_type=object_type, object_id=pk)
     rows = selectors.history(viewer=request.user, events=events, limit=100)
     return render(request, "audit/history_panel.html", {"rows": rows, "object_type": object_type, "pk": pk})

@@ -72,20 +72,22 @@ INSTALLED_APPS = [
     "accounts",
     "scoring",
     "pipeline",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so it wraps everything that may touch PostgreSQL or Redis (sessions, logins, views).
-    "kam.middleware.ServiceUnavailableMiddleware",
-    "kam.middleware.PageMethodsMiddleware",
+    "web.middleware.ServiceUnavailableMiddleware",
+    "web.middleware.PageMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "kam.middleware.PageLoginRequiredMiddleware",
+    "web.middleware.PageLoginRequiredMiddleware",
     "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -156,8 +158,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_CALLABLE = "kam.auth.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "kam.auth.client_ip"  # behind a proxy, the same address the API limits use
+AXES_LOCKOUT_CALLABLE = "web.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "web.auth.client_ip"  # behind a proxy, the same address the API limits use
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -198,8 +200,8 @@ STORAGES = {
 
 # --- Security (production values whenever DEBUG is off) -------------------------------
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -210,6 +212,40 @@ SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Sent on every response by web.middleware.SecurityHeadersMiddleware; docs/security.md says why
+# each source is there. Scripts only from KAM itself (no inline script anywhere: the pages,
+# ECharts, Swagger UI's split view, Redoc and the admin all load files); styles also inline,
+# for the bar widths in style attributes and the HTML ECharts and Swagger UI build at run time.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Geolocation for KAM itself (the visit check-in), every other powerful feature off.
+PERMISSIONS_POLICY = {
+    "geolocation": ["self"],
+    "camera": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "bluetooth": [],
+    "midi": [],
+    "magnetometer": [],
+    "gyroscope": [],
+    "accelerometer": [],
+    "display-capture": [],
+    "fullscreen": [],
+    "browsing-topics": [],
+}
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(14 * 24 * 3600)))
 # Largest request body accepted (bytes); bigger bodies get a 400, not a 500.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(5 * 1024 * 1024)))
@@ -222,26 +258,26 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "kam.api.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "web.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "kam.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "kam.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "web.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "web.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
-        "kam.renderers.JSONRenderer",
+        "web.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "kam.parsers.JSONParser",
+        "web.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     # Requests per signed-in user and per anonymous client IP; over the limit is a 429 with
     # Retry-After. The counts live in the cache (see Cache), which every web process must share.
-    "DEFAULT_THROTTLE_CLASSES": ["kam.throttling.UserRateThrottle", "kam.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["web.throttling.UserRateThrottle", "web.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user": env_rate("KAM_API_THROTTLE_USER", "600/min"),
         "anon": env_rate("KAM_API_THROTTLE_ANON", "60/min"),
@@ -293,7 +329,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker whose Redis goes away keeps reconnecting until it is back, however long that takes.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A web request that queues a task gives up within a few seconds when Redis is down, so it can
-# answer 503 instead of hanging (kam.middleware.ServiceUnavailableMiddleware).
+# answer 503 instead of hanging (web.middleware.ServiceUnavailableMiddleware).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -315,7 +351,7 @@ if SCORING_NIGHTLY_AT:
 # --- Logging --------------------------------------------------------------------------
 
 # Error reports (the e-mails to ADMINS, the technical 500 data) mask a contact's personal data too.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "kam.reporting.PersonalDataReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "accounts.reporting.PersonalDataReporterFilter"
 
 LOGGING = {
     "version": 1,

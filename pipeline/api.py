@@ -15,8 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import AccountsViewSet
 from accounts.models import Tier
+from web.viewsets import ModelViewSet
 
 from . import selectors, services
 from .filters import MONTH, AccountPlanFilter, ForecastFilter, OpportunityFilter
@@ -47,8 +47,15 @@ def _gate(opportunity: Opportunity) -> dict:
     }
 
 
+def _owner_kept(moved: Opportunity, read: Opportunity) -> Opportunity:
+    """A move never changes the owner: the answer names them from the row already read."""
+    if moved.owner_id == read.owner_id:
+        moved.owner = read.owner
+    return moved
+
+
 @extend_schema(tags=["opportunities"])
-class OpportunityViewSet(AccountsViewSet):
+class OpportunityViewSet(ModelViewSet):
     """Opportunities at the customers the caller may see. The stage changes only through
     …/move/ and …/lose/. Deleting needs the opportunity's owner, their manager, or the
     customer's owner, their manager or an admin (else 403)."""
@@ -57,7 +64,7 @@ class OpportunityViewSet(AccountsViewSet):
     filterset_class = OpportunityFilter
 
     def get_queryset(self):
-        return Opportunity.objects.visible_to(self.request.user).select_related("customer")
+        return Opportunity.objects.visible_to(self.request.user).select_related("customer", "owner")
 
     def perform_create(self, serializer):
         serializer.instance = services.opportunity_create(by=self.request.user, **serializer.validated_data)
@@ -105,7 +112,7 @@ class OpportunityViewSet(AccountsViewSet):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response(self.get_serializer(moved).data)
+        return Response(self.get_serializer(_owner_kept(moved, opportunity)).data)
 
     @extend_schema(
         request=LoseSerializer,
@@ -123,7 +130,7 @@ class OpportunityViewSet(AccountsViewSet):
         lost = services.opportunity_lose(
             opportunity_id=opportunity.pk, by=request.user, reason=body.validated_data["reason"]
         )
-        return Response(self.get_serializer(lost).data)
+        return Response(self.get_serializer(_owner_kept(lost, opportunity)).data)
 
     @extend_schema(methods=["GET"], request=None, responses=GateSerializer)
     @extend_schema(
@@ -182,7 +189,7 @@ class ForecastView(APIView):
 
 
 @extend_schema(tags=["account plans"])
-class AccountPlanViewSet(AccountsViewSet):
+class AccountPlanViewSet(ModelViewSet):
     """Joint business plans (联合生意计划) of the customers the caller may see. Deleting needs
     the plan's author, the customer's owner, their manager or an admin (else 403)."""
 
@@ -195,7 +202,9 @@ class AccountPlanViewSet(AccountsViewSet):
             .select_related("customer", "created_by")
             .prefetch_related(
                 Prefetch("objectives", queryset=PlanObjective.objects.order_by("id")),
-                Prefetch("actions", queryset=PlanAction.objects.order_by("due_on", "id")),
+                Prefetch(
+                    "actions", queryset=PlanAction.objects.select_related("owner").order_by("due_on", "id")
+                ),
             )
         )
 

@@ -7,3 +7,16 @@ class PipelineConfig(AppConfig):
 
     name = "pipeline"
     verbose_name = _("Pipeline")
+
+    def ready(self) -> None:
+        from audit.registry import Readers, audit_model
+
+        from .models import Opportunity
+
+        audit_model(
+            Opportunity,
+            object_type="opportunity",
+            readers=Readers.CUSTOMER,
+            customer_attname="customer_id",
+            owner_attname="owner_id",
+        )

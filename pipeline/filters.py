@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
-from accounts.filters import IdFilter, TrueFalseFilter
 from accounts.models import Tier
+from web.filters import IdFilter, TrueFalseFilter
 
 from .models import AccountPlan, Opportunity, Stage
 from .selectors import OpportunityFilters, opportunity_filter

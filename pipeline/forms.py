@@ -11,10 +11,11 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import PageFormMixin, UserChoiceField, user_label
 from accounts.models import Tier
-from accounts.services import owner_choices
-from users.models import Role, User
+from users.forms import UserChoiceField
+from users.models import User
+from users.services import owner_choices
+from web.forms import PageFormMixin
 
 from . import services
 from .models import DEFAULT_PROBABILITY, Opportunity, Stage, StageGateItem
@@ -45,7 +46,7 @@ class OpportunityFilterForm(PageFormMixin, forms.Form):
     def __init__(self, *args, choices: dict, with_stage: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         all_ = ("", _("All"))
-        self.fields["owner"].choices = [all_, *((u.pk, user_label(u)) for u in choices["owners"])]
+        self.fields["owner"].choices = [all_, *((u.pk, u.display_name) for u in choices["owners"])]
         self.fields["team"].choices = [all_, *((t.pk, t.name) for t in choices["teams"])]
         self.fields["region"].choices = [all_, *((r, r) for r in choices["regions"])]
         self.fields["close_month"].choices = [
@@ -116,7 +117,7 @@ class OpportunityForm(PageFormMixin, forms.ModelForm):
         }
         if opportunity.pk and opportunity.probability_overridden:
             probability.initial = opportunity.probability
-        if user.is_staff or user.role in (Role.MANAGER, Role.ADMIN):
+        if user.can_manage:
             owner = self.fields["owner"]
             # The current owner stays selectable, so saving other changes keeps them.
             owner.queryset = User.objects.filter(

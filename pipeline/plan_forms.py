@@ -13,10 +13,10 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import PageFormMixin, user_label
 from accounts.models import AccountTeamMember, Customer
-from accounts.services import owner_choices
 from users.models import User
+from users.services import owner_choices
+from web.forms import PageFormMixin
 
 from .models import AccountPlan, PlanAction, PlanObjective
 
@@ -36,7 +36,7 @@ def action_owner_choices(
         Q(pk=customer.owner_id) | Q(pk__in=team) | Q(pk__in=owner_choices(user).values("pk"))
     )
     users = User.objects.filter(active | Q(pk__in=[pk for pk in current if pk])).order_by("username")
-    return [(person.pk, user_label(person)) for person in users]
+    return [(person.pk, person.display_name) for person in users]
 
 
 class AccountPlanForm(PageFormMixin, forms.ModelForm):

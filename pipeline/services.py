@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contact, Customer, CustomerStatus, ProspectGrade, Visit
-from accounts.services import can_manage_customer, owner_choices
-from users.models import Role, User
+from accounts.services import can_manage_customer
+from users.models import User
+from users.services import owner_check, owner_choices
 
 from .models import (
     DEFAULT_PROBABILITY,
@@ -143,14 +144,7 @@ OPPORTUNITY_EDITABLE = (
 
 
 def can_override_gates(user: User) -> bool:
-    return user.is_staff or user.role == Role.MANAGER
-
-
-def _check_owner(*, by: User, owner: User | None) -> None:
-    if owner is not None and not owner_choices(by).filter(pk=owner.pk).exists():
-        raise ValidationError(
-            {"owner": [_("You cannot assign opportunities to %(user)s.") % {"user": owner}]}
-        )
+    return user.can_manage
 
 
 @transaction.atomic
@@ -159,7 +153,7 @@ def opportunity_create(*, customer: Customer, by: User, **fields) -> Opportunity
     if unknown:
         raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
     fields.setdefault("owner", by)
-    _check_owner(by=by, owner=fields["owner"])
+    owner_check(by=by, owner=fields["owner"], message=_("You cannot assign opportunities to %(user)s."))
     overridden = fields.get("probability") is not None
     if not overridden:
         fields["probability"] = DEFAULT_PROBABILITY[Stage.TARGET]
@@ -182,7 +176,7 @@ def opportunity_update(*, opportunity: Opportunity, by: User, **fields) -> Oppor
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
     if "owner" in fields and fields["owner"] != opportunity.owner:
-        _check_owner(by=by, owner=fields["owner"])
+        owner_check(by=by, owner=fields["owner"], message=_("You cannot assign opportunities to %(user)s."))
     if "probability" in fields:
         if fields["probability"] is None:  # back to the stage's default
             fields["probability"] = DEFAULT_PROBABILITY[opportunity.stage]

@@ -9,8 +9,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.exports import table_csv
 from accounts.models import Customer
+from web.spreadsheets import table_csv
 
 from . import dashboard, selectors, services
 from .models import ScoringRun

@@ -7,3 +7,10 @@ class ScoringConfig(AppConfig):
 
     name = "scoring"
     verbose_name = _("Scoring")
+
+    def ready(self) -> None:
+        from audit.registry import Readers, audit_model
+
+        from .models import ScoringModel
+
+        audit_model(ScoringModel, object_type="scoringmodel", readers=Readers.MANAGERS, versioned=True)

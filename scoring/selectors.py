@@ -3,23 +3,24 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Customer
-from users.models import Role, User
+from users.models import User
+from web.money import money_output
 
 from . import engine
 from .models import ScoreSnapshot, ScoringModel, ScoringRun, TierChange
 
-MONEY = DecimalField(max_digits=20, decimal_places=2)
+MONEY = money_output()
 ZERO = Decimal("0.00")
 HUNDREDTH = Decimal("0.01")
 
 
 def can_tune_scoring(user: User) -> bool:
     """Managers and admins tune the model and start runs; reps only read results."""
-    return user.is_authenticated and (user.is_staff or user.role == Role.MANAGER)
+    return user.is_authenticated and user.can_manage
 
 
 def runs_recent(*, limit: int = 50) -> QuerySet[ScoringRun]:

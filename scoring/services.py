@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, CustomerStatus
+from accounts.selectors import SalesWindow
 from users.models import User
 
 from . import engine
@@ -205,10 +206,11 @@ def load_inputs(*, as_of: date) -> engine.Inputs:
     """Every customer's inputs at `as_of`, as arrays: one query, streamed in chunks."""
     tz = timezone.get_current_timezone()
     visit_until = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=tz)
+    window = SalesWindow(as_of)
     params = {
-        "as_of": as_of,
-        "start": as_of - timedelta(days=365),
-        "prev_start": as_of - timedelta(days=730),
+        "as_of": window.as_of,
+        "start": window.start,
+        "prev_start": window.prev_start,
         "visit_until": visit_until,
     }
     n = Customer.objects.count()

@@ -8,7 +8,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from kam.celery import broker_unreachable
+from web.outage import broker_unreachable
 
 from . import selectors, services
 from .models import RunStatus, ScoringRun

@@ -1,13 +1,16 @@
 """API for logging in, the signed-in user and the sales teams."""
 
+from axes.handlers.proxy import AxesProxyHandler
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from kam.auth import lockout_response
-from kam.throttling import AnonRateThrottle
+from web.auth import lockout_response
+from web.throttling import AnonRateThrottle
 
 from .models import Team
 from .serializers import MeSerializer, TeamSerializer, TokenSerializer
@@ -22,7 +25,7 @@ class TokenView(ObtainAuthToken):
 
     # The login itself: a stale token still sent by a client must not turn it into a 401.
     authentication_classes = ()
-    # The API's parsers (kam.parsers), not the plain ones ObtainAuthToken names.
+    # The API's parsers (web.parsers), not the plain ones ObtainAuthToken names.
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
     # ObtainAuthToken turns throttling off; the anonymous per-IP limit applies here too, on
     # top of axes' per-username lockout (which a spray over many usernames would not trip).
@@ -38,14 +41,21 @@ class TokenView(ObtainAuthToken):
         tags=["auth"],
     )
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             # Axes marks the request when this failure locked the pair out, or when it already
             # was; DRF's Request hides that mark from AxesMiddleware, so answer here.
             if getattr(request, "axes_locked_out", False):
                 return lockout_response(request._request)
             raise
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        # A successful login clears the failures counted so far, as the login page's does
+        # (axes does that on Django's user_logged_in, which a token login does not send).
+        AxesProxyHandler.user_logged_in(sender=type(self), request=request, user=user)
+        return Response({"token": token.key})
 
 
 class MeView(generics.RetrieveAPIView):

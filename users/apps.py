@@ -7,6 +7,19 @@ class UsersConfig(AppConfig):
     verbose_name = _("Users and teams")
 
     def ready(self) -> None:
-        from . import signals
+        from audit.registry import Readers, audit_m2m, audit_model
 
+        from . import signals
+        from .models import Team, User
+
+        audit_model(
+            User,
+            object_type="user",
+            readers=Readers.ADMINS,
+            exclude={"last_login", "date_joined"},
+            masked={"password"},
+        )
+        audit_model(Team, object_type="team", readers=Readers.ADMINS)
+        audit_m2m(Team, "members")
+        audit_m2m(Team, "managers")
         signals.connect()

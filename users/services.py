@@ -1,10 +1,11 @@
-"""Creating and updating logins and team membership."""
+"""Creating and updating logins and team membership; whom a user may assign work to."""
 
 from collections.abc import Iterable
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from .models import Role, Team, User
 
@@ -44,7 +45,9 @@ def user_upsert(
     user.is_active = True
     if validate:
         validate_password(password, user)
-    user.set_password(password)
+    # The same password again is no change: a new hash would end the user's token and sessions.
+    if created or not user.check_password(password):
+        user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     if teams is not None:
@@ -52,3 +55,22 @@ def user_upsert(
     if manages is not None:
         user.managed_teams.set([team_get_or_create(name=name) for name in manages])
     return user, created
+
+
+def owner_choices(user: User) -> QuerySet[User]:
+    """Whom `user` may make the owner of a customer: a rep only themselves, a manager anyone
+    in the teams they manage (and themselves), an admin anyone active."""
+    active = User.objects.filter(is_active=True)
+    if user.is_staff:
+        return active
+    if user.role == Role.MANAGER:
+        members = Team.members.through.objects.filter(team__managers=user).values("user_id")
+        return active.filter(pk__in=members) | active.filter(pk=user.pk)
+    return active.filter(pk=user.pk)
+
+
+def owner_check(*, by: User, owner: User | None, message: str) -> None:
+    """Refuse (a ValidationError on `owner`) to let `by` assign something to `owner` outside
+    `owner_choices(by)`; `message` names the thing, with `%(user)s` for the owner's name."""
+    if owner is not None and not owner_choices(by).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": [message % {"user": owner.display_name}]})

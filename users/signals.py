@@ -1,10 +1,14 @@
-"""A deactivated login ends everywhere: its API token and its sessions are deleted.
+"""A deactivated login, or one whose password changed, ends everywhere: its API token and its
+sessions are deleted.
 
-A signal rather than a step in a service, because a user is deactivated through several doors
-(the admin's "active" box, `manage.py shell`, any future service) and the rule has to hold
-whichever one is used. Django and DRF already refuse an inactive user's session and token;
-deleting them as well means that reactivating the user later brings no old login back.
-A queryset `update(is_active=False)` sends no signal and so skips this.
+A signal rather than a step in a service, because a user is deactivated or given a new password
+through several doors (the admin's "active" box and password form, `add_user --password`,
+`manage.py changepassword`, any future service) and the rule has to hold whichever one is used.
+Django and DRF already refuse an inactive user's session and token; deleting them as well means
+that reactivating the user later brings no old login back. After a password change, whoever knew
+the old one keeps nothing: the token is gone and so are the sessions (a page that changes the
+signed-in user's own password keeps that one session, as Django's `update_session_auth_hash`
+saves it again under a new key). A queryset `update(...)` sends no signal and so skips this.
 """
 
 from importlib import import_module
@@ -29,26 +33,35 @@ def user_logins_end(*, user) -> None:
             store_class(session_key=session.session_key).delete()
 
 
-def _logins_end_on_deactivation(sender, instance, created, update_fields=None, **kwargs) -> None:
-    if created or instance.is_active:
-        return
-    if update_fields is not None and "is_active" not in update_fields:
+def _saved(field: str, update_fields) -> bool:
+    return update_fields is None or field in update_fields
+
+
+def _logins_end_on_deactivation_or_new_password(
+    sender, instance, created, update_fields=None, **kwargs
+) -> None:
+    if created:
         return
     # Only when it turns off (the values it was loaded with; unknown counts as a change).
-    if getattr(instance, "_users_was_active", True) is False:
-        return
-    user_logins_end(user=instance)
+    deactivated = (
+        not instance.is_active
+        and _saved("is_active", update_fields)
+        and getattr(instance, "_users_was_active", True) is not False
+    )
+    new_password = _saved("password", update_fields) and instance.password != instance._users_old_password
+    if deactivated or new_password:
+        user_logins_end(user=instance)
 
 
-def _remember_active(sender, instance, raw=False, **kwargs) -> None:
-    loaded = getattr(instance, "_audit_loaded", None) or {}
-    instance._users_was_active = loaded.get("is_active", True)
+def _remember_loaded(sender, instance, raw=False, **kwargs) -> None:
+    instance._users_was_active = instance.value_as_loaded("is_active", True)
+    instance._users_old_password = instance.value_as_loaded("password", instance.password)
 
 
 def connect() -> None:
     from .models import User
 
-    pre_save.connect(_remember_active, sender=User, dispatch_uid="users.remember_active")
+    pre_save.connect(_remember_loaded, sender=User, dispatch_uid="users.remember_loaded")
     post_save.connect(
-        _logins_end_on_deactivation, sender=User, dispatch_uid="users.logins_end_on_deactivation"
+        _logins_end_on_deactivation_or_new_password, sender=User, dispatch_uid="users.logins_end"
     )

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from accounts.exports import neutralise
 from tests.factories import ContactFactory, CustomerFactory, VisitFactory
+from web.spreadsheets import neutralise
 
 pytestmark = pytest.mark.django_db
 

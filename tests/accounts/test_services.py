@@ -16,11 +16,11 @@ from accounts.services import (
     customer_delete,
     customer_update,
     follow_up_mark_done,
-    owner_choices,
     transactions_upsert,
     visit_log,
 )
 from tests.factories import ContactFactory, CustomerFactory, TransactionFactory, UserFactory
+from users.services import owner_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_duplicate_name_is_refused_naming_the_owner(rep, other_rep):
         customer_create(by=rep, name="华信科技 股份有限公司")
 
     assert refused.value.existing == existing
-    assert other_rep.get_full_name() in refused.value.message_dict["name"][0]
+    assert other_rep.display_name in refused.value.message_dict["name"][0]
     assert Customer.objects.count() == 1
 
 

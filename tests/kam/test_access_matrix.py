@@ -142,7 +142,7 @@ class Entry:
 
     def expect(self, role: str, method: str) -> Expect:
         if self.kind in (PAGE, OPEN_PAGE) and method not in PAGE_METHODS:
-            return 405  # kam.middleware.PageMethodsMiddleware, before anything else
+            return 405  # web.middleware.PageMethodsMiddleware, before anything else
         if method in self.roles.get(role, {}):
             return self.roles[role][method]
         if self.kind == PAGE and role in ("anonymous", "token"):

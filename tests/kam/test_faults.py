@@ -31,8 +31,8 @@ import redis
 from celery import Celery
 from django.db import OperationalError, connection, transaction
 
-from kam.middleware import unavailable_service
 from tests.conftest import service_missing
+from web.outage import unavailable_service
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "kam_faults"

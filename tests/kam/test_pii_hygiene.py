@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.exports import COLUMNS
 from accounts.models import Contact
-from kam.reporting import PersonalDataReporterFilter
+from accounts.reporting import PersonalDataReporterFilter
 from tests.factories import CustomerFactory
 
 NAME = "植入张三"

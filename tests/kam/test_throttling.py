@@ -11,8 +11,8 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from kam.throttling import UserRateThrottle
 from tests.kam.test_settings import run
+from web.throttling import UserRateThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -251,7 +251,7 @@ def test_the_token_endpoint_is_limited_per_ip_across_usernames(api_client, limit
 def test_logins_are_locked_per_the_same_client_address_as_the_api_limits(
     limits, rf, num_proxies, forwarded, expected
 ):
-    from kam.auth import client_ip
+    from web.auth import client_ip
 
     limits(num_proxies=num_proxies)
     headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}

@@ -1,6 +1,6 @@
 """The OpenAPI schema's conventions shared by every endpoint: the error answers.
 
-drf-spectacular documents what a view declares; the errors that DRF and `kam.api` give on every
+drf-spectacular documents what a view declares; the errors that DRF and `web.api` give on every
 endpoint (a bad body or filter, no token, no permission, an unknown id or page, a write that
 lost a race, a body too big, too many requests) are added here, once, so that a client knows
 every status it can get, and the API fuzzing (tests/kam/test_schemathesis.py) holds us to it.

@@ -1,4 +1,4 @@
-"""Project-wide request middleware."""
+"""Request middleware every page and endpoint passes through (MIDDLEWARE in the settings)."""
 
 import logging
 import sys
@@ -6,12 +6,11 @@ import sys
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpResponseNotAllowed
 
-from kam.celery import broker_unreachable
-from kam.views import service_unavailable
+from .outage import service_unavailable, unavailable_service
+from .paths import API_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +23,7 @@ class PageLoginRequiredMiddleware(LoginRequiredMiddleware):
     answer them with 401/403 JSON instead. Static files never reach here (WhiteNoise).
     """
 
-    open_prefixes = ("/api/",)
+    open_prefixes = (API_PREFIX,)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.path_info.startswith(self.open_prefixes) or request.path_info.startswith(
@@ -43,7 +42,7 @@ class PageMethodsMiddleware:
     """
 
     allowed = ("GET", "HEAD", "POST")
-    own_methods = ("/api/", "/admin/")
+    own_methods = (API_PREFIX, "/admin/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -52,34 +51,6 @@ class PageMethodsMiddleware:
         if request.method not in self.allowed and not request.path_info.startswith(self.own_methods):
             return HttpResponseNotAllowed(self.allowed)
         return self.get_response(request)
-
-
-# SQLSTATEs that mean "no usable connection": class 08 (connection exception) and the server
-# shutting down, crashed or still starting. A statement timeout (57014), a lock timeout
-# (55P03) or a deadlock (40P01) is an OperationalError too, but the database is up: a 500.
-UNREACHABLE_SQLSTATES = {"57P01", "57P02", "57P03"}
-
-
-def database_unreachable(error: BaseException | None) -> bool:
-    """Did this error come from PostgreSQL being down or the connection being lost?"""
-    if not isinstance(error, OperationalError | InterfaceError):
-        return False
-    cause = error.__cause__
-    if hasattr(cause, "pgcode"):  # psycopg2: no code when libpq itself lost the connection
-        code = cause.pgcode
-    elif hasattr(cause, "sqlstate"):  # psycopg 3
-        code = cause.sqlstate
-    else:  # SQLite's "database is locked" and the like: the database is there
-        return False
-    return code is None or code.startswith("08") or code in UNREACHABLE_SQLSTATES
-
-
-def unavailable_service(error: BaseException | None) -> str | None:
-    if database_unreachable(error):
-        return "database"
-    if broker_unreachable(error):  # redis-py's errors too: the API's rate limits count in Redis
-        return "redis"
-    return None
 
 
 class ServiceUnavailableMiddleware:
@@ -118,3 +89,27 @@ def note_unavailable_service(sender, request=None, **kwargs):
     service = unavailable_service(sys.exc_info()[1])
     if request is not None and service is not None:
         request.unavailable_service = service
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (settings
+    CONTENT_SECURITY_POLICY, a dict of directive → sources, and PERMISSIONS_POLICY, a dict of
+    feature → allow-list), unless a view set its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csp = "; ".join(
+            f"{directive} {' '.join(sources)}".strip()
+            for directive, sources in settings.CONTENT_SECURITY_POLICY.items()
+        )
+        self.permissions = ", ".join(
+            f"{feature}=({' '.join(allowed)})" for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.csp:
+            response.headers.setdefault("Content-Security-Policy", self.csp)
+        if self.permissions:
+            response.headers.setdefault("Permissions-Policy", self.permissions)
+        return response

@@ -1,6 +1,6 @@
-"""The demo pipeline (pipeline.demo): a plausible spread of opportunities whose histories follow
-the same rules as real moves, account plans for key accounts, prospect grades, and a second
-run that adds nothing."""
+"""The demo pipeline (demo.pipeline_dataset and its loaders): a plausible spread of opportunities
+whose histories follow the same rules as real moves, account plans for key accounts, prospect
+grades, and a second run that adds nothing."""
 
 import io
 import math
@@ -13,9 +13,10 @@ from django.core.management import call_command
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
-from accounts.demo import demo_dataset, demo_load
 from accounts.models import Customer, Visit
-from pipeline.demo import demo_pipeline_load, opportunity_specs, plan_specs
+from demo.dataset import demo_dataset
+from demo.load import demo_load, demo_pipeline_load
+from demo.pipeline_dataset import opportunity_specs, plan_specs
 from pipeline.models import (
     OPEN_STAGES,
     AccountPlan,

@@ -1,63 +1,23 @@
-"""Demo opportunities and account plans for `seed_demo`, on top of the demo customers (accounts.demo).
+"""The demo pipeline dataset: opportunities and account plans over the demo customers, pure.
 
 ~120 opportunities, mostly at key accounts and high-potential customers and prospects, spread
-over the five stages plus won and lost, each with the history the services would have written:
-a StageChange for every step from target to where it is now (dates in the past, `days_in_stage`
-from those dates), ticks for the hand-checked gate items of every stage it left, and a reason for
-every lost one. The further stages go to the accounts whose records carry them there (a coach
-named, needs written down, a strong tie to the decision maker…); a move whose data-backed gate
-items the customer's data does not meet is recorded as the manager's override with a reason,
-as `opportunity_move` would demand. A won deal brings the executive meeting and the site visit
-its closing gate asks for. Then 10 account plans (联合生意计划) for key accounts, with objectives
-and actions, and finally the prospect grades.
-
-`opportunity_specs()` and `plan_specs()` are pure and deterministic (a `random.Random` with a
-fixed seed over the pure demo dataset); dates are days before today. `demo_pipeline_load()`
-writes them in bulk and idempotently: an opportunity is keyed by (customer, title), a plan by
-(customer, title), and a key that exists already is left alone, so a second run adds nothing.
+over the five stages plus won and lost, and 10 account plans (联合生意计划) for key accounts.
+The further stages go to the accounts whose records carry them there (a coach named, needs
+written down, a strong tie to the decision maker…). `opportunity_specs()` and `plan_specs()`
+are deterministic (a `random.Random` with a fixed seed over the demo dataset) and touch no
+database; dates are days before today.
 """
 
 import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Count
-from django.utils import timezone
+from accounts.models import Attitude, BuyingRole, CustomerStatus
+from pipeline.models import DEFAULT_PROBABILITY, FORWARD, OPEN_STAGES, ActionStatus, PlanStep, Stage
 
-from accounts.demo import DemoContact, DemoCustomer, DemoDataset, DemoVisit, demo_dataset
-from accounts.models import (
-    Attitude,
-    BuyingRole,
-    Contact,
-    Customer,
-    CustomerStatus,
-    Visit,
-    VisitKind,
-    normalise_company_name,
-)
-from users.models import User
-
-from .models import (
-    DEFAULT_PROBABILITY,
-    FORWARD,
-    OPEN_STAGES,
-    AccountPlan,
-    ActionStatus,
-    GateCheck,
-    GateRule,
-    Opportunity,
-    PlanAction,
-    PlanObjective,
-    PlanStep,
-    Stage,
-    StageChange,
-    StageGateItem,
-)
-from .services import _rule_facts, prospect_grades_refresh
+from .dataset import DemoContact, DemoCustomer, DemoDataset, DemoVisit
 
 SEED = 20260301
 OPPORTUNITY_COUNT = 120
@@ -96,8 +56,6 @@ CLOSE_IN = {
 }
 # How much more often an account is picked the further its record carries an opportunity.
 READINESS_WEIGHT = {0: 0.3, 1: 0.6, 2: 0.8, 3: 1.3, 4: 3.0}
-# A won deal's closing gate is met by the executive meeting and site visit logged with it.
-BROUGHT_BY_WON = {GateRule.EXECUTIVE_MEETING, GateRule.SITE_VISIT}
 CENT = Decimal("0.01")
 
 # --- Vocabulary ------------------------------------------------------------------------------
@@ -130,12 +88,6 @@ LOST_REASONS = {
         "付款条件谈不拢",
     ],
 }
-OVERRIDE_REASONS = [
-    "客户年底前必须定标，经理批准先推进，材料后补",
-    "客户总经理直接推动，缺的记录随后补齐",
-    "战略客户，经理决定跳过关口加快推进",
-    "竞争对手已入场，需抢时间进入下一阶段",
-]
 OBSTACLES = [
     "现有供应商关系稳固，切换意愿低",
     "价格比竞品高约8%",
@@ -149,17 +101,6 @@ DEVELOPMENT_PLANS = [
     "邀请客户高层来访，争取进入合格供应商名录",
     "以备件业务切入，逐步扩大到主线产品",
 ]
-# kind, the gate rule it meets, summary, next step
-CLOSING_VISITS = [
-    (
-        VisitKind.EXECUTIVE,
-        GateRule.EXECUTIVE_MEETING,
-        "高层拜访：双方总经理会面，确认合作意向和年度采购规模",
-        "准备合同文本",
-    ),
-    (VisitKind.SITE_VISIT, GateRule.SITE_VISIT, "客户来我司考察验厂，质量与生产部门陪同", "提交整改回复"),
-]
-
 PLAN_TITLES = [
     "年度联合生意计划",
     "降本增效联合计划",
@@ -462,278 +403,3 @@ def plan_specs(data: DemoDataset, *, seed: int = SEED) -> list[DemoPlan]:
             )
         )
     return plans
-
-
-# --- Loading ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PipelineLoadResult:
-    opportunities_created: int
-    stage_changes_created: int
-    overrides: int
-    gate_checks_created: int
-    visits_created: int
-    plans_created: int
-    objectives_created: int
-    actions_created: int
-    grades_changed: int
-
-
-def _month_start(day: date, months: int) -> date:
-    """The first of the month `months` after (negative: before) `day`'s month."""
-    month = day.year * 12 + day.month - 1 + months
-    return date(month // 12, month % 12 + 1, 1)
-
-
-class _Writer:
-    """Turns the specs into rows, with the gate checks and overrides the real gate rules call for."""
-
-    def __init__(self, *, seed: int, now: datetime, manager: User | None):
-        self.rng = random.Random(seed + 2)
-        self.now = now
-        self.today = timezone.localdate(now)
-        self.tz = timezone.get_current_timezone()
-        self.manager = manager
-        items = list(StageGateItem.objects.filter(is_active=True).order_by("stage", "position", "id"))
-        self.items = {stage: [item for item in items if item.stage == stage] for stage in OPEN_STAGES}
-        self.rules = {item.rule for item in items if item.rule}
-        self.facts: dict[int, dict[str, bool]] = {}
-
-    def load_facts(self, customers: list[Customer]) -> None:
-        """Which data-backed gate items each customer's data meets, by the services' own rules
-        (the opportunity's own fields are filled in by the time its gate needs them)."""
-        for customer in customers:
-            probe = Opportunity(
-                customer=customer, obstacles="-", expected_cost=Decimal(1), development_plan="-"
-            )
-            self.facts[customer.pk] = _rule_facts(probe, self.rules)
-
-    def moment(self, days_ago: int, minute: int) -> datetime:
-        return datetime.combine(
-            self.today - timedelta(days=days_ago), time(minute // 60, minute % 60), tzinfo=self.tz
-        )
-
-    def between(self, start: datetime, end: datetime) -> datetime:
-        return start + (end - start) * self.rng.uniform(0.2, 0.9)
-
-    def rows(self, spec: DemoOpportunity, customer: Customer) -> dict:
-        rng, owner_id = self.rng, customer.owner_id
-        moments = [self.moment(*at) for at in spec.moves_at]
-        opportunity = Opportunity(
-            customer_id=customer.pk,
-            title=spec.title,
-            expected_amount=spec.expected_amount,
-            stage=spec.stage,
-            probability=spec.probability,
-            probability_overridden=spec.probability_overridden,
-            expected_close_on=self.today + timedelta(days=spec.close_in),
-            owner_id=owner_id,
-            obstacles=spec.obstacles,
-            expected_cost=spec.expected_cost,
-            development_plan=spec.development_plan,
-            lost_reason=spec.lost_reason,
-            closed_at=moments[-1] if spec.stage in (Stage.WON, Stage.LOST) else None,
-        )
-        # Set again after the insert, which stamps "now" on auto_now(_add) fields.
-        times = {"created_at": moments[0], "stage_entered_at": moments[-1], "updated_at": moments[-1]}
-        changes = [StageChange(from_stage="", to_stage=Stage.TARGET, by_id=owner_id, at=moments[0])]
-        checks, visits = [], []
-        facts = self.facts[customer.pk]
-        path = spec.path
-        for index, (left, to) in enumerate(zip(path, path[1:], strict=False)):
-            entered, moved = moments[index], moments[index + 1]
-            unmet = []
-            if to != Stage.LOST:
-                unmet = [
-                    item
-                    for item in self.items[left]
-                    if item.rule and item.rule not in BROUGHT_BY_WON and not facts.get(item.rule, False)
-                ]
-                checks += [
-                    GateCheck(item=item, checked_by_id=owner_id, checked_at=self.between(entered, moved))
-                    for item in self.items[left]
-                    if not item.rule
-                ]
-            if to == Stage.WON:
-                for kind, rule, summary, next_step in CLOSING_VISITS:
-                    if not facts.get(rule, False):
-                        visits.append(
-                            Visit(
-                                customer_id=customer.pk,
-                                by_id=owner_id,
-                                kind=kind,
-                                occurred_at=self.between(entered, moved),
-                                summary=summary,
-                                next_step=next_step,
-                            )
-                        )
-                        facts[rule] = True  # logged now, for the customer's other deals too
-            override = bool(unmet) and self.manager is not None
-            changes.append(
-                StageChange(
-                    from_stage=left,
-                    to_stage=to,
-                    by_id=self.manager.pk if override else owner_id,
-                    at=moved,
-                    override_reason=rng.choice(OVERRIDE_REASONS) if override else "",
-                    unmet_items=[item.label for item in unmet] if override else [],
-                    days_in_stage=Decimal(str(round((moved - entered).total_seconds() / 86400, 2))),
-                )
-            )
-        if spec.stage in OPEN_STAGES:  # some of the current stage's hand-checked items ticked already
-            checks += [
-                GateCheck(item=item, checked_by_id=owner_id, checked_at=self.between(moments[-1], self.now))
-                for item in self.items[spec.stage]
-                if not item.rule and rng.random() < 0.4
-            ]
-        return {
-            "opportunity": opportunity,
-            "times": times,
-            "changes": changes,
-            "checks": checks,
-            "visits": visits,
-        }
-
-
-@transaction.atomic
-def demo_pipeline_load(
-    *, dataset: DemoDataset | None = None, now: datetime | None = None, seed: int = SEED
-) -> PipelineLoadResult:
-    """Write the demo opportunities and account plans (see the module docstring), then the
-    prospect grades. Needs the demo users and customers: seed_demo loads them first."""
-    data = dataset or demo_dataset()
-    now = now or timezone.now()
-    users = {
-        user.username: user for user in User.objects.filter(username__in=["manager", "rep1", "rep2", "rep3"])
-    }
-    loaded = Customer.objects.filter(
-        name_normalised__in=[normalise_company_name(c.name) for c in data.customers]
-    )
-    by_key = {customer.name_normalised: customer for customer in loaded}
-    customers = {
-        spec.name: by_key[normalise_company_name(spec.name)]
-        for spec in data.customers
-        if normalise_company_name(spec.name) in by_key
-    }
-
-    # Opportunities, keyed by (customer, title).
-    have = set(
-        Opportunity.objects.filter(customer__in=list(by_key.values())).values_list("customer_id", "title")
-    )
-    specs = [
-        spec
-        for spec in opportunity_specs(data, seed=seed)
-        if spec.customer in customers and (customers[spec.customer].pk, spec.title) not in have
-    ]
-    writer = _Writer(seed=seed, now=now, manager=users.get("manager"))
-    writer.load_facts(
-        list({customers[spec.customer].pk: customers[spec.customer] for spec in specs}.values())
-    )
-    built = [writer.rows(spec, customers[spec.customer]) for spec in specs]
-    opportunities = [row["opportunity"] for row in built]
-    for opportunity in opportunities:
-        opportunity.full_clean(exclude=["customer", "owner"], validate_constraints=False)
-    Opportunity.objects.bulk_create(opportunities, batch_size=500)
-    if opportunities and opportunities[0].pk is None:  # a database that returns no ids from bulk inserts
-        raise RuntimeError("demo_pipeline_load needs a database that returns ids from bulk_create")
-    for row in built:
-        for name, value in row["times"].items():
-            setattr(row["opportunity"], name, value)
-        for child in (*row["changes"], *row["checks"]):
-            child.opportunity = row["opportunity"]
-    Opportunity.objects.bulk_update(
-        opportunities, ["created_at", "stage_entered_at", "updated_at"], batch_size=500
-    )
-    changes = [change for row in built for change in row["changes"]]
-    checks = [check for row in built for check in row["checks"]]
-    visits = [visit for row in built for visit in row["visits"]]
-    StageChange.objects.bulk_create(changes, batch_size=1000)
-    checked_at = [check.checked_at for check in checks]
-    GateCheck.objects.bulk_create(checks, batch_size=1000)  # stamps "now" on checked_at (auto_now_add)
-    for check, at in zip(checks, checked_at, strict=True):
-        check.checked_at = at
-    GateCheck.objects.bulk_update(checks, ["checked_at"], batch_size=1000)
-    Visit.objects.bulk_create(visits, batch_size=500)
-    decision_makers = dict(
-        Contact.objects.filter(
-            customer_id__in={visit.customer_id for visit in visits}, buying_role=BuyingRole.DECISION_MAKER
-        )
-        .order_by("customer_id", "-id")
-        .values_list("customer_id", "pk")
-    )
-    Visit.contacts.through.objects.bulk_create(
-        [
-            Visit.contacts.through(visit_id=visit.pk, contact_id=decision_makers[visit.customer_id])
-            for visit in visits
-            if visit.customer_id in decision_makers
-        ]
-    )
-
-    plans, objectives, actions = _plans_load(data, customers, users, seed=seed, today=timezone.localdate(now))
-    return PipelineLoadResult(
-        opportunities_created=len(opportunities),
-        stage_changes_created=len(changes),
-        overrides=sum(1 for change in changes if change.override_reason),
-        gate_checks_created=len(checks),
-        visits_created=len(visits),
-        plans_created=plans,
-        objectives_created=objectives,
-        actions_created=actions,
-        grades_changed=prospect_grades_refresh(),
-    )
-
-
-def _plans_load(
-    data: DemoDataset, customers: dict[str, Customer], users: dict[str, User], *, seed: int, today: date
-) -> tuple[int, int, int]:
-    """Account plans keyed by (customer, title): how many plans, objectives and actions were created."""
-    specs = [spec for spec in plan_specs(data, seed=seed) if spec.customer in customers]
-    have = set(
-        AccountPlan.objects.filter(customer__in=[customers[spec.customer] for spec in specs]).values_list(
-            "customer_id", "title"
-        )
-    )
-    specs = [spec for spec in specs if (customers[spec.customer].pk, spec.title) not in have]
-    plans = []
-    for spec in specs:
-        start = _month_start(today, -spec.months_back)
-        plan = AccountPlan(
-            customer=customers[spec.customer],
-            title=spec.title,
-            period_start=start,
-            period_end=_month_start(start, spec.months) - timedelta(days=1),
-            step=spec.step,
-            summary=spec.summary,
-            created_by=users[spec.owner],
-        )
-        plan.full_clean(exclude=["customer", "created_by"], validate_constraints=False)
-        plans.append(plan)
-    AccountPlan.objects.bulk_create(plans)
-    objectives = [
-        PlanObjective(
-            plan=plan, description=row.description, target=row.target, actual=row.actual, unit=row.unit
-        )
-        for plan, spec in zip(plans, specs, strict=True)
-        for row in spec.objectives
-    ]
-    actions = [
-        PlanAction(
-            plan=plan,
-            description=row.description,
-            owner=users[row.owner],
-            due_on=plan.period_start + timedelta(days=row.due_in),
-            status=row.status,
-        )
-        for plan, spec in zip(plans, specs, strict=True)
-        for row in spec.actions
-    ]
-    PlanObjective.objects.bulk_create(objectives)
-    PlanAction.objects.bulk_create(actions)
-    return len(plans), len(objectives), len(actions)
-
-
-def demo_pipeline_summary() -> dict[str, int]:
-    """Opportunities by stage (open, won, lost) in the database, for the command's report."""
-    by_stage = dict(Opportunity.objects.order_by().values_list("stage").annotate(n=Count("id")))
-    return {str(stage): by_stage.get(stage, 0) for stage in (*FORWARD, Stage.LOST)}

@@ -1,6 +1,6 @@
 """`seed_demo`: demo logins and teams, then ~300 demo customers with contacts, visits,
-competitors and three years of transactions (accounts.demo), ~120 opportunities with their
-stage history and 10 account plans (pipeline.demo), and a scoring run.
+competitors and three years of transactions, ~120 opportunities with their stage history and
+10 account plans (`demo.load`, one loader per kind of record), and a scoring run.
 
 Idempotent: running it again updates the same logins and adds no customer, contact, visit,
 transaction, opportunity or plan twice; transaction dates are moved to stay relative to today.
@@ -10,25 +10,10 @@ from time import perf_counter
 
 from django.db import transaction
 
-from accounts.demo import DemoDataset, demo_dataset, demo_load, demo_summary
 from audit.context import AuditedCommand
-from pipeline.demo import demo_pipeline_load, demo_pipeline_summary
-from users.models import Role
-from users.services import user_upsert
-
-DEMO_PASSWORD = "kam-demo-2026"  # noqa: S105 — printed on purpose: these are demo logins
-
-EAST = "华东大客户部"
-SOUTH = "华南大客户部"
-
-DEMO_USERS = [
-    # username, role, member of, manages, display name
-    ("admin", Role.ADMIN, [], [], ("系统", "管理员")),
-    ("manager", Role.MANAGER, [], [EAST], ("王", "经理")),
-    ("rep1", Role.REP, [EAST], [], ("李", "明")),
-    ("rep2", Role.REP, [EAST], [], ("张", "伟")),
-    ("rep3", Role.REP, [SOUTH], [], ("陈", "静")),
-]
+from demo.dataset import DemoDataset, demo_dataset
+from demo.load import demo_load, demo_pipeline_load, demo_pipeline_summary, demo_summary
+from demo.loaders.logins import DEMO_PASSWORD, DEMO_USERS, logins_load
 
 
 class Command(AuditedCommand):
@@ -41,7 +26,7 @@ class Command(AuditedCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            self.load_logins()
+            logins_load()
             if not options["logins_only"]:
                 dataset = demo_dataset()
                 self.load_customers(dataset)
@@ -50,19 +35,6 @@ class Command(AuditedCommand):
         if not options["logins_only"]:
             self.score()
         self.print_logins()
-
-    def load_logins(self) -> None:
-        for username, role, teams, manages, (last_name, first_name) in DEMO_USERS:
-            user, _created = user_upsert(
-                username=username,
-                password=DEMO_PASSWORD,
-                role=role,
-                teams=teams,
-                manages=manages,
-                validate=False,
-            )
-            user.last_name, user.first_name = last_name, first_name
-            user.save(update_fields=["last_name", "first_name"])
 
     def load_customers(self, dataset: DemoDataset) -> None:
         started = perf_counter()

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .paths import is_api_request
+
 
 def lockout_message(minutes: int) -> str:
     return _(
@@ -25,7 +27,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 
     seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
     message = lockout_message(math.ceil(seconds / 60))
-    if request.path_info.startswith("/api/"):
+    if is_api_request(request):
         response = JsonResponse({"detail": message}, status=429)
     else:
         # The admin login too: the same page, so the answer never depends on the door used.

@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from accounts.demo import demo_dataset, demo_load
 from accounts.models import (
     AccountTeamMember,
     CompetitorPresence,
@@ -19,7 +18,9 @@ from accounts.models import (
     normalise_company_name,
 )
 from accounts.selectors import my_day
-from kam.management.commands.seed_demo import DEMO_PASSWORD
+from demo.dataset import demo_dataset
+from demo.load import demo_load
+from demo.loaders.logins import DEMO_PASSWORD
 from users.models import Role, Team, User
 
 pytestmark = pytest.mark.django_db
