@@ -9,34 +9,33 @@ never leave KAM. Every text cell that a spreadsheet would read as a formula is n
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from tempfile import SpooledTemporaryFile
 
+from django.core.exceptions import ValidationError
 from django.db.models import Case, F, Value, When
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict
 from django.utils import timezone
 from openpyxl import Workbook
 
-from users.models import User
+from users.models import User, user_display_name
+from web.spreadsheets import UTF8_BOM, CsvLine, csv_cell, local_naive, neutralise
+from web.text import NoControlCharacters
 
 from .models import Customer
 from .selectors import CustomerFilters, customer_list
 
 CHUNK_SIZE = 2000
-UTF8_BOM = "\ufeff"
-
-# Text starting with one of these is run as a formula by Excel, WPS and LibreOffice (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
 class ExportColumn:
     key: str  # the header, also the column name the customer import understands
-    source: str  # the field or annotation read from the database
+    source: str  # the field or annotation read from the database; "" for `owner_name`, made in Python
 
 
-# Customer and scoring fields, the owner's username and the last visit; never contacts or notes.
+# Customer and scoring fields, the owner's username and name, the last visit; never contacts or notes.
+# The import reads `owner` (the username) back and ignores `owner_name`.
 COLUMNS = (
     ExportColumn("id", "id"),
     ExportColumn("name", "name"),
@@ -47,6 +46,7 @@ COLUMNS = (
     ExportColumn("parent", "export_parent"),
     ExportColumn("referred_by", "export_referred_by"),
     ExportColumn("owner", "owner__username"),
+    ExportColumn("owner_name", ""),
     ExportColumn("potential", "potential"),
     ExportColumn("demonstration", "demonstration"),
     ExportColumn("winnability", "winnability"),
@@ -65,13 +65,40 @@ COLUMNS = (
     ExportColumn("last_visit_on", "last_visit_at"),
 )
 HEADER = [column.key for column in COLUMNS]
+_OWNER_AT = HEADER.index("owner")
+# Read after the columns, with the owner's username, to make `owner_name` (`User.display_name`).
+_OWNER_NAME_PARTS = ("owner__last_name", "owner__first_name")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+EXPORT_PARAMETERS = (
+    "search",
+    "tier",
+    "abc_class",
+    "region",
+    "industry",
+    "status",
+    "owner",
+    "is_key_account",
+    "ordering",
+)
+
+
 def customer_filters_from_query(params: QueryDict) -> CustomerFilters:
-    """The list page's filters from its query string; a value that makes no sense is ignored."""
+    """The list page's filters from its query string; a value that makes no sense is ignored,
+    but one no list can hold (a NUL or another control character) is a ValidationError naming
+    the parameter, raised before anything is read, so a streamed export never starts on it."""
+    errors = {}
+    for name in EXPORT_PARAMETERS:
+        for value in params.getlist(name):
+            try:
+                NoControlCharacters()(value)
+            except ValidationError as error:
+                errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
 
     def text(name: str) -> str:
         return (params.get(name) or "").strip()
@@ -106,20 +133,17 @@ def customer_export_rows(*, user: User, filters: CustomerFilters) -> Iterator[tu
                 When(referred_by__in=visible_ids, then=F("referred_by__name")), default=Value("")
             ),
         )
-        .values_list(*(column.source for column in COLUMNS))
+        .values_list(*(column.source for column in COLUMNS if column.source), *_OWNER_NAME_PARTS)
     )
-    return rows.iterator(chunk_size=CHUNK_SIZE)
+    return (_with_owner_name(row) for row in rows.iterator(chunk_size=CHUNK_SIZE))
 
 
-def neutralise(value: str) -> str:
-    """'=HYPERLINK(…)' becomes "'=HYPERLINK(…)": shown as text, never run."""
-    if value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def _local(moment: datetime | None) -> datetime | None:
-    return timezone.localtime(moment).replace(tzinfo=None) if moment is not None else None
+def _with_owner_name(row: tuple) -> tuple:
+    """A row as read (the read columns, then the owner's last and first name) in `COLUMNS` order."""
+    *read, last_name, first_name = row
+    username = read[_OWNER_AT]
+    name = user_display_name(username=username, last_name=last_name, first_name=first_name)
+    return (*read[: _OWNER_AT + 1], name, *read[_OWNER_AT + 1 :])
 
 
 def _typed_row(row: tuple) -> list:
@@ -129,41 +153,20 @@ def _typed_row(row: tuple) -> list:
         if column.key == "last_visit_on" and value is not None:
             value = timezone.localtime(value).date()
         elif isinstance(value, datetime):
-            value = _local(value)
+            value = local_naive(value)
         elif isinstance(value, str):
             value = neutralise(value)
         values.append(value)
     return values
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return str(value)
-
-
-class _Line:
-    """A write-only 'file' for csv.writer that hands each written line back."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def customers_csv(rows: Iterable[tuple], *, batch: int = 500) -> Iterator[bytes]:
     """UTF-8 CSV with a BOM (so Excel opens the Chinese correctly), in chunks of `batch` rows."""
-    writer = csv.writer(_Line())
+    writer = csv.writer(CsvLine())
     yield (UTF8_BOM + writer.writerow(HEADER)).encode()
     lines = []
     for row in rows:
-        lines.append(writer.writerow([_csv_cell(value) for value in _typed_row(row)]))
+        lines.append(writer.writerow([csv_cell(value) for value in _typed_row(row)]))
         if len(lines) >= batch:
             yield "".join(lines).encode()
             lines = []
@@ -183,24 +186,3 @@ def customers_xlsx(rows: Iterable[tuple]) -> SpooledTemporaryFile:
     workbook.save(output)
     output.seek(0)
     return output
-
-
-def table_csv(filename: str, rows: list[dict]) -> HttpResponse:
-    """A small table (a list of dicts with the same keys) as a UTF-8-with-BOM CSV download,
-    with the same cell formatting and formula neutralising as the customer export."""
-    header = list(rows[0]) if rows else []
-    lines = _Line()
-    writer = csv.writer(lines)
-    body = [writer.writerow(header)]
-    for row in rows:
-        cells = []
-        for key in header:
-            value = row[key]
-            if isinstance(value, datetime):
-                value = _local(value)
-            cell = _csv_cell(value)
-            cells.append(neutralise(cell) if isinstance(value, str) else cell)
-        body.append(writer.writerow(cells))
-    response = HttpResponse(UTF8_BOM + "".join(body), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

@@ -10,52 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from users.models import User
+from users.services import owner_choices
+from web.serializers import ApiModelSerializer, KeepCurrentMixin, id_or_none
 
 from . import services
 from .models import Contact, Customer, Transaction, Visit
 
 # --- Fields ----------------------------------------------------------------------------------
-
-
-class BlankAsNullChoiceField(serializers.ChoiceField):
-    """An optional choice: stored as "" in the database, null (or "") over the API."""
-
-    def __init__(self, **kwargs):
-        kwargs["allow_null"] = True
-        if not kwargs.get("read_only"):
-            kwargs["allow_blank"] = True
-        super().__init__(**kwargs)
-
-    def run_validation(self, data=serializers.empty):
-        return super().run_validation("" if data is None else data)
-
-    def to_representation(self, value):
-        return None if value in ("", None) else super().to_representation(value)
-
-
-class DateTimeField(serializers.DateTimeField):
-    """DRF's, but a time with no offset at the very edge of the calendar (0001-01-01T00:00)
-    is refused as out of range: DRF's own check of it overflows (a 500) instead."""
-
-    def enforce_timezone(self, value):
-        try:
-            return super().enforce_timezone(value)
-        except OverflowError:
-            self.fail("overflow")
-
-
-class KeepCurrentMixin:
-    """A related id equal to the instance's current value is accepted as it is, so a client
-    can send back what it was given (PUT) even where it could not choose that value itself,
-    e.g. a team member repeating the owner, who is not among the users they may assign."""
-
-    def to_internal_value(self, data):
-        instance = getattr(self.parent, "instance", None)
-        if isinstance(instance, models.Model) and not isinstance(data, bool):
-            current = getattr(instance, f"{self.source}_id", None)
-            if current is not None and str(data) == str(current):
-                return getattr(instance, self.source)
-        return super().to_internal_value(data)
 
 
 class VisibleCustomerField(KeepCurrentMixin, serializers.PrimaryKeyRelatedField):
@@ -80,21 +41,11 @@ class VisibleCustomerField(KeepCurrentMixin, serializers.PrimaryKeyRelatedField)
         return preloaded[pk]
 
 
-def id_or_none(data) -> int | None:
-    """The integer id a client sent, read as PrimaryKeyRelatedField reads it (42 or "42")."""
-    if isinstance(data, bool) or not isinstance(data, int | str):
-        return None
-    try:
-        return int(data)
-    except ValueError:
-        return None
-
-
 class AssignableOwnerField(KeepCurrentMixin, serializers.PrimaryKeyRelatedField):
-    """A user the caller may make a customer's owner (`services.owner_choices`)."""
+    """A user the caller may make a customer's owner (`users.services.owner_choices`)."""
 
     def get_queryset(self):
-        return services.owner_choices(self.context["request"].user)
+        return owner_choices(self.context["request"].user)
 
 
 class AccountTeamMemberField(serializers.PrimaryKeyRelatedField):
@@ -110,28 +61,6 @@ class VisibleContactField(serializers.PrimaryKeyRelatedField):
         return Contact.objects.visible_to(self.context["request"].user)
 
 
-class ApiModelSerializer(serializers.ModelSerializer):
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DateTimeField: DateTimeField,
-    }
-
-    # Optional choices (blank CharFields with choices) read and write as null, not "".
-    def build_standard_field(self, field_name, model_field):
-        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
-        if model_field.choices and model_field.blank and isinstance(model_field, models.CharField):
-            field_class = BlankAsNullChoiceField
-            field_kwargs.pop("allow_blank", None)
-            field_kwargs.pop("allow_null", None)
-        return field_class, field_kwargs
-
-    def unchanged_on_update(self, value, field_name: str):
-        """The value of a field that is set at creation and then stays."""
-        if self.instance is not None and value != getattr(self.instance, field_name):
-            raise serializers.ValidationError(_("This field cannot be changed."))
-        return value
-
-
 # --- Customers -------------------------------------------------------------------------------
 
 
@@ -145,6 +74,7 @@ class CustomerSerializer(ApiModelSerializer):
         help_text="The user responsible; defaults to the caller. A rep may only assign themselves, "
         "a manager the members of their teams.",
     )
+    owner_name = serializers.CharField(source="owner.display_name", read_only=True, allow_null=True)
     account_team = AccountTeamMemberField(many=True, required=False)
     last_visit_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
@@ -160,6 +90,7 @@ class CustomerSerializer(ApiModelSerializer):
             "referred_by",
             "status",
             "owner",
+            "owner_name",
             "account_team",
             "potential",
             "demonstration",
@@ -251,6 +182,7 @@ class VisitSerializer(ApiModelSerializer):
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True
     )
     location_accuracy_m = serializers.FloatField(min_value=0, required=False, allow_null=True)
+    by_name = serializers.CharField(source="by.display_name", read_only=True, allow_null=True)
 
     class Meta:
         model = Visit
@@ -267,6 +199,7 @@ class VisitSerializer(ApiModelSerializer):
             "follow_up_on",
             "follow_up_done_at",
             "by",
+            "by_name",
             "latitude",
             "longitude",
             "location_accuracy_m",

@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, Window
+from django.db.models import Avg, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 
-from users.models import Team, User
+from users.models import DISPLAY_NAME_FIELDS, Team, User, user_display_name
+from web.money import money_output
 
 from .models import FORWARD, OPEN_STAGES, Opportunity, Stage, StageChange
 
-MONEY = DecimalField(max_digits=18, decimal_places=2)
+MONEY = money_output()
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
@@ -138,10 +139,12 @@ def forecast(*, user: User, filters: OpportunityFilters | None = None) -> dict:
             F("month").asc(nulls_last=True)
         )
     ]  # fmt: skip
+    owner_fields = [f"owner__{name}" for name in DISPLAY_NAME_FIELDS]
     by_owner = [
-        {"owner": row["owner_id"], "username": row["owner__username"], "count": row["count"],
-         "amount": _money(row["amount"]), "weighted": _money(row["weighted"])}
-        for row in open_rows.values("owner_id", "owner__username").annotate(**sums).order_by("-weighted", "owner_id")
+        {"owner": row["owner_id"], "username": row["owner__username"],
+         "owner_name": user_display_name(**{name: row[f"owner__{name}"] for name in DISPLAY_NAME_FIELDS}),
+         "count": row["count"], "amount": _money(row["amount"]), "weighted": _money(row["weighted"])}
+        for row in open_rows.values("owner_id", *owner_fields).annotate(**sums).order_by("-weighted", "owner_id")
     ]  # fmt: skip
     memberships = Team.members.through.objects.filter(user_id__in=open_rows.values("owner_id"))
     team_of = {}

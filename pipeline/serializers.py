@@ -13,13 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.serializers import (
-    AccountTeamMemberField,
-    ApiModelSerializer,
-    AssignableOwnerField,
-    BlankAsNullChoiceField,
-    VisibleCustomerField,
-)
+from accounts.serializers import AccountTeamMemberField, AssignableOwnerField, VisibleCustomerField
+from web.serializers import ApiModelSerializer, BlankAsNullChoiceField, MoneyField
 
 from .models import (
     AccountPlan,
@@ -74,6 +69,7 @@ class OpportunitySerializer(ApiModelSerializer):
         help_text="Defaults to the caller. A rep may only assign themselves, a manager the members "
         "of their teams.",
     )
+    owner_name = serializers.CharField(source="owner.display_name", read_only=True, allow_null=True)
     stage = StageField(
         read_only=True,
         help_text="Read-only: sending a stage other than the current one is a 400; use …/move/.",
@@ -87,9 +83,7 @@ class OpportunitySerializer(ApiModelSerializer):
         "moves until won or lost); null follows the stage's default again. Sending back the "
         "stage default it already follows changes nothing.",
     )
-    weighted_amount = serializers.DecimalField(
-        max_digits=16, decimal_places=2, read_only=True, help_text="expected_amount × probability / 100."
-    )
+    weighted_amount = MoneyField(read_only=True, help_text="expected_amount × probability / 100.")
 
     class Meta:
         model = Opportunity
@@ -105,6 +99,7 @@ class OpportunitySerializer(ApiModelSerializer):
             "weighted_amount",
             "expected_close_on",
             "owner",
+            "owner_name",
             "obstacles",
             "expected_cost",
             "development_plan",
@@ -223,27 +218,33 @@ class StageChangeSerializer(serializers.ModelSerializer):
     from_stage = StageField(read_only=True, allow_null=True, help_text="null: the opportunity was created.")
     to_stage = StageField(read_only=True)
     by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    by_name = serializers.CharField(source="by.display_name", read_only=True, allow_null=True)
     unmet_items = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="The gate items an override skipped."
     )
 
     class Meta:
         model = StageChange
-        fields = ["from_stage", "to_stage", "by", "at", "override_reason", "unmet_items", "days_in_stage"]
+        fields = [
+            "from_stage",
+            "to_stage",
+            "by",
+            "by_name",
+            "at",
+            "override_reason",
+            "unmet_items",
+            "days_in_stage",
+        ]
         read_only_fields = fields
 
 
 # --- Forecast --------------------------------------------------------------------------------
 
 
-def money(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=18, decimal_places=2, **kwargs)
-
-
 class PipelineTotalsSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    amount = money(help_text="Σ expected amount (CNY).")
-    weighted = money(help_text="Σ expected amount × probability (CNY).")
+    amount = MoneyField(help_text="Σ expected amount (CNY).")
+    weighted = MoneyField(help_text="Σ expected amount × probability (CNY).")
 
 
 class ForecastMonthSerializer(PipelineTotalsSerializer):
@@ -255,6 +256,7 @@ class ForecastMonthSerializer(PipelineTotalsSerializer):
 class ForecastOwnerSerializer(PipelineTotalsSerializer):
     owner = serializers.IntegerField(allow_null=True, help_text="The owner's user id.")
     username = serializers.CharField(allow_null=True)
+    owner_name = serializers.CharField(help_text='The owner\'s name as people know it; "": no owner.')
 
 
 class ForecastTeamSerializer(PipelineTotalsSerializer):
@@ -316,11 +318,12 @@ class PlanObjectiveSerializer(WholeRowSerializer):
 
 class PlanActionSerializer(WholeRowSerializer):
     owner = AccountTeamMemberField(required=False, allow_null=True, help_text="An active user's id.")
+    owner_name = serializers.CharField(source="owner.display_name", read_only=True, allow_null=True)
     status = ActionStatusField(required=False)
 
     class Meta:
         model = PlanAction
-        fields = ["description", "owner", "due_on", "status"]
+        fields = ["description", "owner", "owner_name", "due_on", "status"]
 
 
 class AccountPlanSerializer(ApiModelSerializer):
@@ -330,6 +333,7 @@ class AccountPlanSerializer(ApiModelSerializer):
     customer = VisibleCustomerField(help_text="A customer the caller may see; it cannot change later.")
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    created_by_name = serializers.CharField(source="created_by.display_name", read_only=True, allow_null=True)
     objectives = PlanObjectiveSerializer(many=True, required=False)
     actions = PlanActionSerializer(many=True, required=False)
 
@@ -347,6 +351,7 @@ class AccountPlanSerializer(ApiModelSerializer):
             "objectives",
             "actions",
             "created_by",
+            "created_by_name",
             "created_at",
             "updated_at",
         ]

@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.db.models import (
     Avg,
     Count,
-    DecimalField,
     F,
     IntegerField,
     Max,
@@ -29,12 +28,13 @@ from django.utils import timezone
 
 from accounts.models import Customer, Visit
 from pipeline import selectors as pipeline_selectors
-from users.models import Team, User
+from users.models import DISPLAY_NAME_FIELDS, Team, User, user_display_name
+from web.money import money_output
 
 from . import engine, selectors
 from .models import RunStatus, ScoreSnapshot, ScoringRun, TierChange
 
-MONEY = DecimalField(max_digits=20, decimal_places=2)
+MONEY = money_output()
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 NAMES = ("pyramid", "pareto", "matrix", "movements", "concentration", "churn", "funnel", "activity", "trend")
@@ -208,6 +208,15 @@ def movements(customers: QuerySet[Customer], filters: DashboardFilters, limit: i
 # --- Churn risk -------------------------------------------------------------------------------
 
 
+# The owner's name comes with the rows (same SELECT), shown as `User.display_name` shows it.
+OWNER_NAME_FIELDS = tuple(f"owner__{name}" for name in DISPLAY_NAME_FIELDS)
+
+
+def _owner_name(row: dict) -> str:
+    """The display name of a `.values(*OWNER_NAME_FIELDS)` row's owner ("" when it has none)."""
+    return user_display_name(**{name: row[f"owner__{name}"] for name in DISPLAY_NAME_FIELDS})
+
+
 def _last_visit() -> Subquery:
     return Subquery(
         Visit.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
@@ -218,10 +227,19 @@ def churn(customers: QuerySet[Customer], filters: DashboardFilters, limit: int =
     at_risk = customers.filter(churn_risk=True)
     total = at_risk.count()
     rows = [
-        {**row, "sales_12m": row["sales_12m"] or ZERO}
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "tier": row["tier"],
+            "lifecycle_stage": row["lifecycle_stage"],
+            "sales_12m": row["sales_12m"] or ZERO,
+            "owner__username": row["owner__username"],
+            "owner_name": _owner_name(row),
+            "last_visit_at": row["last_visit_at"],
+        }
         for row in at_risk.annotate(last_visit_at=_last_visit())
         .order_by(F("sales_12m").desc(nulls_last=True), "id")
-        .values("id", "name", "tier", "lifecycle_stage", "sales_12m", "owner__username", "last_visit_at")[
+        .values("id", "name", "tier", "lifecycle_stage", "sales_12m", *OWNER_NAME_FIELDS, "last_visit_at")[
             :limit
         ]
     ]
@@ -247,13 +265,13 @@ def activity(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
     until = timezone.datetime.combine(end + timedelta(days=1), timezone.datetime.min.time(), tzinfo=tz)
     per_rep = (
         Visit.objects.filter(customer__in=customers, occurred_at__gte=since, occurred_at__lt=until)
-        .values("by_id", "by__username", "by__first_name", "by__last_name")
+        .values("by_id", *(f"by__{name}" for name in DISPLAY_NAME_FIELDS))
         .annotate(visits=Count("id"), customers=Count("customer_id", distinct=True))
         .order_by("-visits", "by__username")
     )
     rows = [
         {"rep": row["by_id"], "username": row["by__username"],
-         "name": f"{row['by__last_name']}{row['by__first_name']}" or row["by__username"],
+         "name": user_display_name(**{name: row[f"by__{name}"] for name in DISPLAY_NAME_FIELDS}),
          "visits": row["visits"], "customers": row["customers"]}
         for row in per_rep
     ]  # fmt: skip
@@ -269,11 +287,18 @@ def activity(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
             for days in (30, 60, 90)
         },
     )
-    neglected = list(
-        key.filter(Q(last_visit_at__lt=now - timedelta(days=90)) | Q(last_visit_at__isnull=True))
+    neglected = [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "owner__username": row["owner__username"],
+            "owner_name": _owner_name(row),
+            "last_visit_at": row["last_visit_at"],
+        }
+        for row in key.filter(Q(last_visit_at__lt=now - timedelta(days=90)) | Q(last_visit_at__isnull=True))
         .order_by(F("last_visit_at").asc(nulls_first=True), "id")
-        .values("id", "name", "owner__username", "last_visit_at")[:100]
-    )
+        .values("id", "name", *OWNER_NAME_FIELDS, "last_visit_at")[:100]
+    ]
     return {
         "rows": rows,
         "period": {"start": start, "end": end},

@@ -3,6 +3,8 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from web.serializers import MoneyField
+
 from .models import ScoringModel, ScoringRun
 
 # Dates a run or a dashboard period may use: the calculations step a year back and a day on
@@ -20,6 +22,7 @@ def within_calendar(value: date) -> None:
 class ScoringRunSerializer(serializers.ModelSerializer):
     model_version = serializers.IntegerField(source="model.version", read_only=True)
     started_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    started_by_name = serializers.CharField(source="started_by.display_name", read_only=True, allow_null=True)
 
     class Meta:
         model = ScoringRun
@@ -32,6 +35,7 @@ class ScoringRunSerializer(serializers.ModelSerializer):
             "customers_scored",
             "tier_changes",
             "started_by",
+            "started_by_name",
             "trigger",
             "attempts",
             "created_at",
@@ -50,10 +54,19 @@ class RunRequestSerializer(serializers.Serializer):
 
 class ScoringModelSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    created_by_name = serializers.CharField(source="created_by.display_name", read_only=True, allow_null=True)
 
     class Meta:
         model = ScoringModel
-        fields = ["version", "is_active", "note", "created_by", "created_at", *ScoringModel.SETTING_FIELDS]
+        fields = [
+            "version",
+            "is_active",
+            "note",
+            "created_by",
+            "created_by_name",
+            "created_at",
+            *ScoringModel.SETTING_FIELDS,
+        ]
         read_only_fields = ["version", "is_active", "created_by", "created_at"]
 
 
@@ -77,7 +90,7 @@ class PreviewSerializer(serializers.Serializer):
 
 class ShareSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    revenue = serializers.DecimalField(max_digits=20, decimal_places=2)
+    revenue = MoneyField()
     revenue_share = serializers.DecimalField(max_digits=6, decimal_places=2, help_text="percent")
 
 
@@ -105,7 +118,7 @@ class SummarySerializer(serializers.Serializer):
     customers = serializers.IntegerField()
     scored = serializers.IntegerField()
     key_accounts = serializers.IntegerField()
-    revenue_12m = serializers.DecimalField(max_digits=20, decimal_places=2)
+    revenue_12m = MoneyField()
     tiers = TierSharesSerializer()
     abc = AbcSharesSerializer()
     concentration = ConcentrationSerializer()
@@ -120,7 +133,7 @@ class ScoreHistorySerializer(serializers.Serializer):
     tier = serializers.CharField()
     abc_class = serializers.CharField()
     is_key_account = serializers.BooleanField()
-    sales_12m = serializers.DecimalField(max_digits=16, decimal_places=2)
+    sales_12m = MoneyField()
     tier_move = serializers.CharField(help_text="upgrade, downgrade or empty")
 
 

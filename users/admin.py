@@ -9,7 +9,7 @@ from .models import Role, Team, User
 
 @admin.register(User)
 class UserAdmin(AuditHistoryMixin, DjangoUserAdmin):
-    list_display = ("username", "get_full_name", "role", "is_active", "last_login")
+    list_display = ("username", "display_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active", "teams")
     search_fields = ("username", "first_name", "last_name", "email")
     fieldsets = (
@@ -21,6 +21,10 @@ class UserAdmin(AuditHistoryMixin, DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "role", "password1", "password2")}),
     )
+
+    @admin.display(description=_("full name"), ordering="last_name")
+    def display_name(self, obj: User) -> str:
+        return obj.display_name
 
     def save_model(self, request, obj, form, change):
         # is_staff is not editable here: it follows the role (see the model's constraint).

@@ -17,10 +17,21 @@ class MeSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(read_only=True, allow_blank=True)
     teams = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     managed_teams = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    display_name = serializers.CharField(read_only=True, help_text="The name KAM shows for the user.")
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "email", "role", "teams", "managed_teams"]
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "display_name",
+            "email",
+            "role",
+            "teams",
+            "managed_teams",
+        ]
         read_only_fields = fields
 
 

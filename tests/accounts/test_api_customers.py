@@ -43,6 +43,7 @@ def test_create_with_only_a_name_gives_the_caller_ownership_and_empty_scores(api
     customer = Customer.objects.get()
     assert body["id"] == customer.pk
     assert body["owner"] == rep.pk
+    assert body["owner_name"] == rep.last_name + rep.first_name  # 李明: surname first, no space
     assert customer.owner == rep
     assert body["status"] == "prospect"
     assert body["account_team"] == []
@@ -58,6 +59,7 @@ def test_create_with_only_a_name_gives_the_caller_ownership_and_empty_scores(api
         "referred_by",
         "status",
         "owner",
+        "owner_name",
         "account_team",
         "potential",
         "demonstration",

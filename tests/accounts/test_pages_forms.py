@@ -98,7 +98,7 @@ def test_a_duplicate_name_is_refused_with_a_link_when_visible(client, rep, mine)
 
     assert 'data-testid="error-name"' in html
     assert "上海华信精密机械有限公司" in html
-    assert rep.get_full_name() in html
+    assert rep.display_name in html
     assert f'data-testid="duplicate-link">\n    <a href="/customers/{mine.pk}/"' in html
     assert Customer.objects.count() == 1
 
@@ -111,7 +111,7 @@ def test_a_duplicate_of_an_invisible_customer_names_its_owner_but_gives_no_link(
     html = form_html(client.post("/customers/new/", {"name": "广州南方电子", "status": "prospect"}))
 
     assert 'data-testid="error-name"' in html
-    assert other_rep.get_full_name() in html
+    assert other_rep.display_name in html
     assert 'data-testid="duplicate-link"' not in html
     assert f"/customers/{theirs.pk}/" not in html
     assert Customer.objects.count() == 1

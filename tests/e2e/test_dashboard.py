@@ -108,6 +108,8 @@ def test_manager_sees_every_chart_and_filters_them(
     assert page.get_by_test_id("table-movements").get_by_test_id("customer-link").count() > 0
     assert page.get_by_test_id("table-trend").locator("tbody tr").count() == 2
     assert page.get_by_test_id("table-activity").locator("tbody tr").count() == 2  # both reps visited
+    reps = page.get_by_test_id("table-activity").locator("tbody td:first-child").all_inner_texts()
+    assert "李芳" in reps  # rep2 by `User.display_name`: surname first, never "芳 李"
     funnel_rows = page.get_by_test_id("table-funnel").locator("tbody tr")
     assert funnel_rows.count() == 6
     assert funnel_rows.nth(0).locator("td").nth(2).inner_text().startswith("¥")

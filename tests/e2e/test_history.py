@@ -28,7 +28,7 @@ def test_a_reps_edit_appears_in_the_managers_history_panel(live_server, phone_pa
     rows = page.get_by_test_id("history-panel").get_by_test_id("audit-row")
     expect(rows).to_have_count(2)  # created, then the region changed
     newest = rows.first
-    expect(newest).to_contain_text("rep1")
+    expect(newest).to_contain_text(rep.display_name)  # 李明, not the login
     expect(newest.locator("td.old")).to_have_text("华东")
     expect(newest.locator("td.new")).to_have_text("华南")
     screenshot(page, "history-panel-phone")

@@ -18,7 +18,8 @@ def test_managers_see_the_teams_they_manage(client, manager, rep):
     client.force_login(manager)
     html = client.get("/my-day/").content.decode()  # a manager's `/` is their dashboard
     assert "我管理的团队" in html
-    assert rep.get_full_name() in html
+    assert rep.last_name + rep.first_name in html  # 李明: surname first, no space
+    assert rep.get_full_name() not in html  # never Django's "明 李"
 
 
 def test_admin_link_only_for_admins(client, rep, admin_user):

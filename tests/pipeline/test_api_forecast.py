@@ -67,10 +67,18 @@ def test_the_managers_forecast_by_hand(api_client, manager, rep, team, book):
         {"month": None, "count": 1, "amount": "400000.00", "weighted": "100000.00"},
     ]
     assert body["by_owner"] == [
-        {"owner": rep.pk, "username": "rep1", "count": 3, "amount": "350000.00", "weighted": "170000.00"},
+        {
+            "owner": rep.pk,
+            "username": "rep1",
+            "owner_name": rep.last_name + rep.first_name,
+            "count": 3,
+            "amount": "350000.00",
+            "weighted": "170000.00",
+        },
         {
             "owner": manager.pk,
             "username": "manager",
+            "owner_name": manager.last_name + manager.first_name,
             "count": 1,
             "amount": "400000.00",
             "weighted": "100000.00",

@@ -327,8 +327,11 @@ def test_the_history_lists_every_stage_change(api_client, rep, manager, opportun
         ("information", "lost", "manager"),
     ]
     assert set(history[1]) == {
-        "from_stage", "to_stage", "by", "at", "override_reason", "unmet_items", "days_in_stage",
+        "from_stage", "to_stage", "by", "by_name", "at", "override_reason", "unmet_items", "days_in_stage",
     }  # fmt: skip
+    assert [row["by_name"] for row in history] == [
+        rep.last_name + rep.first_name, *[manager.last_name + manager.first_name] * 2,
+    ]  # fmt: skip
     assert (history[1]["override_reason"], history[1]["unmet_items"]) == ("已充分接触", TARGET_ITEMS)
     assert (history[2]["override_reason"], history[2]["unmet_items"]) == ("", [])
     assert history[0]["days_in_stage"] is None

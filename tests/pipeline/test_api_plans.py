@@ -65,11 +65,18 @@ def test_create_with_objectives_and_actions(api_client, rep, customer):
     plan = AccountPlan.objects.get()
     assert body["id"] == plan.pk
     assert (body["customer_name"], body["step"], body["created_by"]) == ("华信集团", "joint_plan", "rep1")
+    assert body["created_by_name"] == rep.last_name + rep.first_name
     assert body["objectives"] == [
         {"description": "销售额", "target": "1000000.00", "actual": None, "unit": "元"}
     ]
     assert body["actions"] == [
-        {"description": "季度业务回顾", "owner": rep.pk, "due_on": "2026-03-31", "status": "doing"}
+        {
+            "description": "季度业务回顾",
+            "owner": rep.pk,
+            "owner_name": rep.last_name + rep.first_name,
+            "due_on": "2026-03-31",
+            "status": "doing",
+        }
     ]
     assert plan.created_by == rep
 

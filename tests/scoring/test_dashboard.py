@@ -134,7 +134,9 @@ def test_churn_funnel_activity_trend(api_client, manager, rep, other_rep, popula
     assert funnel["closing"]["amount"] == 1000.0
 
     activity = get(api_client, manager, "activity")
-    assert [(row["username"], row["visits"]) for row in activity["rows"]] == [("rep1", 2)]
+    assert [(row["username"], row["name"], row["visits"]) for row in activity["rows"]] == [
+        ("rep1", rep.last_name + rep.first_name, 2)
+    ]
     assert activity["key_accounts"]["key_accounts"] == 1  # A
 
     trend = get(api_client, manager, "trend")["rows"]

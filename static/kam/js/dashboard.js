@@ -365,7 +365,7 @@
     figure(card, "count", num(data.count));
     fill(card, "table-churn", data.rows.map(function (row) {
       return [td(customerLink(row.id, row.name)), tierCell(row.tier), td(L.lifecycle[row.lifecycle_stage] || L.none, "hide-phone"),
-        td(money(row.sales_12m), "num"), td(row.owner__username || L.none, "hide-phone"), td(day(row.last_visit_at), "nowrap")];
+        td(money(row.sales_12m), "num"), td(row.owner_name || L.none, "hide-phone"), td(day(row.last_visit_at), "nowrap")];
     }));
     if (!data.rows.length) return message(chart, L.no_data);
     var top = data.rows.slice(0, 10);
@@ -432,10 +432,10 @@
     });
     figure(card, "period", "(" + day(data.period.start) + " – " + day(data.period.end) + ")");
     fill(card, "table-activity", data.rows.map(function (row) {
-      return [td(row.name || row.username), td(num(row.visits), "num"), td(num(row.customers), "num")];
+      return [td(row.name || L.none), td(num(row.visits), "num"), td(num(row.customers), "num")];
     }));
     fill(card, "table-neglected", data.neglected.map(function (row) {
-      return [td(customerLink(row.id, row.name)), td(row.owner__username || L.none), td(day(row.last_visit_at))];
+      return [td(customerLink(row.id, row.name)), td(row.owner_name || L.none), td(day(row.last_visit_at))];
     }));
     if (!data.rows.length) return message(chart, L.no_data);
     var reps = data.rows.slice(0, 12);
@@ -444,7 +444,7 @@
       legend: { top: 0, right: 0, textStyle: { color: MUTED } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value", minInterval: 1, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
-      yAxis: { type: "category", inverse: true, data: reps.map(function (row) { return row.name || row.username; }),
+      yAxis: { type: "category", inverse: true, data: reps.map(function (row) { return row.name || L.none; }),
         axisLabel: { color: MUTED, width: 90, overflow: "truncate" } },
       series: [
         { type: "bar", name: L.visits, data: reps.map(function (row) { return row.visits; }), itemStyle: { color: BRAND }, barMaxWidth: 16 },
