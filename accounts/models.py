@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from audit.models import Audited
+from web.text import CleanText
 
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -149,7 +150,7 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(own)
 
 
-class Customer(Audited, models.Model):
+class Customer(CleanText, Audited, models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_normalised = models.CharField(max_length=200, editable=False)
     industry = models.CharField(_("industry"), max_length=50, blank=True)
@@ -298,7 +299,7 @@ class UnderCustomerQuerySet(models.QuerySet):
         return self.filter(customer__in=Customer.objects.visible_to(user))
 
 
-class AccountTeamMember(Audited, models.Model):
+class AccountTeamMember(CleanText, Audited, models.Model):
     """A user working on a customer besides its owner (regional sales, solution sales…)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="team_memberships")
@@ -336,7 +337,7 @@ class Attitude(models.TextChoices):
     OPPONENT = "opponent", _("Opponent")
 
 
-class Contact(Audited, models.Model):
+class Contact(CleanText, Audited, models.Model):
     """A person at a customer, seen as a member of its buying committee."""
 
     # The personal profile (seed 002's list for key decision makers): shown only to the
@@ -435,7 +436,7 @@ class VisitQuerySet(UnderCustomerQuerySet):
         return self.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
 
 
-class Visit(models.Model):
+class Visit(CleanText, models.Model):
     """A visit, call or meeting with a customer (拜访记录) and what came of it."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="visits")
@@ -503,7 +504,7 @@ class Visit(models.Model):
 # --- Transactions --------------------------------------------------------------------------
 
 
-class Transaction(models.Model):
+class Transaction(CleanText, models.Model):
     """A dated order or invoice line in CNY, usually pushed by the ERP under its own reference."""
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions")
@@ -536,7 +537,7 @@ class Transaction(models.Model):
 # --- Competitors ---------------------------------------------------------------------------
 
 
-class CompetitorPresence(models.Model):
+class CompetitorPresence(CleanText, models.Model):
     """A competitor at a customer: who, their strengths and weaknesses, their offer and bottom line."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="competitors")

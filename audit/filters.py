@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .models import Action, AuditEvent, Source
@@ -41,7 +42,9 @@ class AuditEventFilter(django_filters.FilterSet):
             try:
                 parse_object(value)
             except ValueError as error:
-                self.form.add_error("object", str(error))
+                # As a parameter, not as the message: django-filter %-formats every message
+                # with its params, and the type the user sent may hold a "%".
+                self.form.add_error("object", ValidationError("%(message)s", params={"message": str(error)}))
                 return False
         return True
 

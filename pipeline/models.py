@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer, UnderCustomerQuerySet
 from audit.models import Audited
+from web.text import CleanText
 
 
 class Stage(models.TextChoices):
@@ -52,7 +53,7 @@ class OpportunityQuerySet(UnderCustomerQuerySet):
         return self.filter(stage__in=OPEN_STAGES)
 
 
-class Opportunity(Audited, models.Model):
+class Opportunity(CleanText, Audited, models.Model):
     """A development project / deal (开发项目/商机) at a customer."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="opportunities")
@@ -142,7 +143,7 @@ class GateRule(models.TextChoices):
     SITE_VISIT = "site_visit", _("A site visit or factory audit is logged")
 
 
-class StageGateItem(models.Model):
+class StageGateItem(CleanText, models.Model):
     """One item of a stage's gate checklist (admins edit the list)."""
 
     stage = models.CharField(_("stage"), max_length=12, choices=[(s.value, s.label) for s in OPEN_STAGES])
@@ -161,7 +162,7 @@ class StageGateItem(models.Model):
         return f"{self.get_stage_display()}: {self.label}"
 
 
-class GateCheck(models.Model):
+class GateCheck(CleanText, models.Model):
     """A hand-checked gate item of one opportunity."""
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="gate_checks")
@@ -180,7 +181,7 @@ class GateCheck(models.Model):
         return f"{self.opportunity_id}: {self.item_id}"
 
 
-class StageChange(models.Model):
+class StageChange(CleanText, models.Model):
     """Who moved an opportunity, when, from which stage to which, and any gate override."""
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes")
@@ -220,7 +221,7 @@ class PlanStep(models.TextChoices):
     REPLICATION = "replication", _("Replicate")
 
 
-class AccountPlan(models.Model):
+class AccountPlan(CleanText, models.Model):
     """A joint business plan with a key account for a period."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="account_plans")
@@ -252,7 +253,7 @@ class AccountPlan(models.Model):
         return self.title
 
 
-class PlanObjective(models.Model):
+class PlanObjective(CleanText, models.Model):
     plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="objectives")
     description = models.CharField(_("objective"), max_length=300)
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -274,7 +275,7 @@ class ActionStatus(models.TextChoices):
     DONE = "done", _("Done")
 
 
-class PlanAction(models.Model):
+class PlanAction(CleanText, models.Model):
     plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="actions")
     description = models.CharField(_("action"), max_length=300)
     owner = models.ForeignKey(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AbcClass, Customer, Tier
 from audit.models import Audited
+from web.text import CleanText
 
 from .engine import Parameters
 
@@ -46,7 +47,7 @@ def money_field(verbose_name, default):
     )
 
 
-class ScoringModel(Audited, models.Model):
+class ScoringModel(CleanText, Audited, models.Model):
     """One version of the scoring model's settings. Never edited in place: saving adds a version."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
