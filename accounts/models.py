@@ -153,6 +153,14 @@ class CustomerQuerySet(models.QuerySet):
 class Customer(CleanText, Audited, models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_normalised = models.CharField(max_length=200, editable=False)
+    # What search and name order need, derived from the name on every write (pinyin order).
+    name_pinyin = models.CharField(max_length=1000, editable=False, blank=True)
+    name_initials = models.CharField(max_length=200, editable=False, blank=True)
+    # 统一社会信用代码 (GB 32100-2015): 18 characters; one customer per code.
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    # The customer's site, set by hand or from a check-in confirmed as the site.
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     industry = models.CharField(_("industry"), max_length=50, blank=True)
     region = models.CharField(_("region"), max_length=50, blank=True)
     parent = models.ForeignKey(
@@ -252,6 +260,22 @@ class Customer(CleanText, Audited, models.Model):
             rating_constraint("demonstration", "customer"),
             rating_constraint("winnability", "customer"),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="customer_not_own_parent"),
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~Q(credit_code=""), name="customer_unique_credit_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="customer_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="customer_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="customer_location_both_or_neither",
+            ),
         ]
         indexes = [
             models.Index(fields=["owner", "name"], name="customer_owner_name"),
@@ -370,6 +394,8 @@ class Contact(CleanText, Audited, models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=100)
+    name_pinyin = models.CharField(max_length=500, editable=False, blank=True)
+    name_initials = models.CharField(max_length=100, editable=False, blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)
     department = models.CharField(_("department"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
