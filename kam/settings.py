@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "kam",
+    "web",
     "audit",
     "users",
     "accounts",
@@ -347,6 +348,11 @@ if SCORING_NIGHTLY_AT:
         "task": "scoring.nightly",
         "schedule": crontab(hour=_hour, minute=_minute),
     }
+
+# A visit's check-in farther than this from the customer's site is flagged (metres).
+KAM_CHECKIN_MAX_METERS = int(os.environ.get("KAM_CHECKIN_MAX_METERS", "1000"))
+# A visit may be dated at most this many minutes ahead of the server's clock (a phone's runs fast).
+KAM_VISIT_FUTURE_SKEW_MINUTES = int(os.environ.get("KAM_VISIT_FUTURE_SKEW_MINUTES", "5"))
 
 # --- Logging --------------------------------------------------------------------------
 

@@ -191,6 +191,7 @@ def test_the_panel_shows_each_plans_step_objectives_and_open_actions(client, rep
         ("replication", "todo"),
     ]
     assert 'data-testid="objective" data-target="5000000.00" data-actual="2000000.00"' in first
+    assert '<span class="plan-figure">2,000,000 / 5,000,000 元' in first  # separators, as money reads
     assert ids(first, "open-action", "data-action-id") == [open_action.pk]  # the done one is not shown
     assert 'data-testid="action-due"' in first
     assert f'href="/customers/{mine.pk}/plans/new/" data-testid="new-plan"' in html
