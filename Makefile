@@ -31,9 +31,21 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# With no broker configured and a Redis reachable at DEV_REDIS, `make run` uses it and starts a
+# Celery worker beside the server, so a scoring run started from the page runs in the
+# background and its progress bar moves; without Redis, jobs run eagerly inside the request.
+DEV_REDIS ?= redis://127.0.0.1:6379/0
+
 run: seed
 	@echo "KAM is serving on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@if [ -z "$$CELERY_BROKER_URL$$REDIS_URL" ] && $(BIN)/python -c "import redis; redis.Redis.from_url('$(DEV_REDIS)', socket_connect_timeout=1).ping()" 2>/dev/null; then \
+	  echo "Redis at $(DEV_REDIS): a Celery worker runs the scoring jobs in the background"; \
+	  CELERY_BROKER_URL=$(DEV_REDIS) $(BIN)/celery -A kam worker --pool=solo --loglevel=warning & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  CELERY_BROKER_URL=$(DEV_REDIS) $(BIN)/python manage.py runserver $(HOST):$(PORT); \
+	else \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT); \
+	fi
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,7 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditHistoryMixin
 
+from . import services
+from .forms import CreditCodeField
 from .models import AccountTeamMember, CompetitorPresence, Contact, Customer, Transaction, Visit
 
 
@@ -23,10 +28,35 @@ class CompetitorInline(admin.TabularInline):
     extra = 0
 
 
+class CustomerAdminForm(forms.ModelForm):
+    """The admin saves without the services, so the 撞单 checks (name, then credit code) run
+    here: a duplicate is a field message naming the customer and its owner, as on the pages.
+    The model and the fields are the ModelAdmin's."""
+
+    credit_code = CreditCodeField(
+        label=capfirst(Customer._meta.get_field("credit_code").verbose_name), required=False
+    )
+
+    def _get_validation_exclusions(self):
+        # The code is checked by its field, and whose it already is below, with a message
+        # naming the owner rather than the unique constraint's generic one.
+        return {*super()._get_validation_exclusions(), "credit_code"}
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance now holds the cleaned values
+        if not self.has_error("name") and not self.has_error("credit_code"):
+            try:
+                services.customer_check_duplicates(self.instance)
+            except services.DuplicateCustomer as error:
+                self.add_error(None, error)
+
+
 @admin.register(Customer)
 class CustomerAdmin(AuditHistoryMixin, admin.ModelAdmin):
+    form = CustomerAdminForm
     list_display = [
         "name",
+        "credit_code",
         "status",
         "industry",
         "region",
@@ -37,7 +67,7 @@ class CustomerAdmin(AuditHistoryMixin, admin.ModelAdmin):
         "sales_12m",
     ]
     list_filter = ["status", "tier", "abc_class", "is_key_account", "source", "industry", "region"]
-    search_fields = ["name", "contacts__name"]
+    search_fields = ["name", "name_pinyin", "name_initials", "credit_code", "contacts__name"]  # nanjing, nj
     autocomplete_fields = ["owner", "parent", "referred_by"]
     list_select_related = ["owner"]
     readonly_fields = [*Customer.SCORING_FIELDS, "created_at", "updated_at"]
@@ -57,19 +87,31 @@ class ContactAdmin(AuditHistoryMixin, admin.ModelAdmin):
         "attitude",
     ]
     list_filter = ["buying_role", "attitude"]
-    search_fields = ["name", "customer__name"]
+    search_fields = ["name", "name_pinyin", "name_initials", "customer__name"]
     autocomplete_fields = ["customer"]
     list_select_related = ["customer"]
 
 
 @admin.register(Visit)
 class VisitAdmin(admin.ModelAdmin):
-    list_display = ["occurred_at", "kind", "customer", "by", "follow_up_on", "follow_up_done_at"]
+    list_display = [
+        "occurred_at",
+        "kind",
+        "customer",
+        "by",
+        "follow_up_on",
+        "follow_up_done_at",
+        "distance_m",
+    ]
     list_filter = ["kind", "occurred_at"]
     search_fields = ["customer__name", "summary"]
     autocomplete_fields = ["customer", "by", "contacts"]
     list_select_related = ["customer", "by"]
     date_hierarchy = "occurred_at"
+
+    @admin.display(description=_("distance to the customer’s site (m)"))
+    def distance_m(self, visit: Visit) -> int | None:
+        return visit.checkin_distance_m  # the customer comes with the row (list_select_related)
 
 
 @admin.register(Transaction)

@@ -17,13 +17,15 @@ from web.filters import BIGINT_MAX
 from web.serializers import id_or_none
 from web.viewsets import ModelViewSet
 
-from . import services
+from . import selectors, services
 from .filters import ContactFilter, CustomerFilter, TransactionFilter, VisitFilter
 from .models import Contact, Customer, Transaction, Visit
 from .selectors import customer_list
 from .serializers import (
     ContactSerializer,
     CustomerSerializer,
+    PossibleDuplicateSerializer,
+    PossibleDuplicatesQuerySerializer,
     TransactionBatchErrorSerializer,
     TransactionBatchResultSerializer,
     TransactionSerializer,
@@ -60,6 +62,22 @@ class CustomerViewSet(ModelViewSet):
     def perform_destroy(self, instance):
         services.customer_delete(customer=instance, by=self.request.user)
 
+    @extend_schema(
+        parameters=[PossibleDuplicatesQuerySerializer],
+        responses={200: PossibleDuplicateSerializer(many=True)},
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], url_path="possible-duplicates", pagination_class=None)
+    def possible_duplicates(self, request, format=None):
+        """Customers whose names are close to `name` (可能重复), closest first, at most 5: to
+        warn before creating a customer, which this never refuses (a name that is the same
+        company is refused by the create, `same_company`). Customers the caller cannot see are
+        included with their name and owner but no id, as a refused duplicate names them."""
+        query = PossibleDuplicatesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        matches = selectors.customer_possible_duplicates(user=request.user, name=query.validated_data["name"])
+        return Response(PossibleDuplicateSerializer(matches, many=True).data)
+
 
 @extend_schema(tags=["contacts"])
 class ContactViewSet(ModelViewSet):
@@ -92,6 +110,7 @@ class VisitViewSet(ModelViewSet):
     def get_queryset(self):
         return (
             Visit.objects.visible_to(self.request.user)
+            .with_site()  # the customer's site, for each check-in's distance
             .select_related("by")
             .prefetch_related(Prefetch("contacts", queryset=Contact.objects.only("id")))
         )

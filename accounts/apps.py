@@ -20,7 +20,7 @@ class AccountsConfig(AppConfig):
             readers=Readers.CUSTOMER,
             customer_attname="id",
             owner_attname="owner_id",
-            exclude={"name_normalised"},
+            exclude=set(Customer.NAME_DERIVED),  # derived from the name, which is recorded
         )
         audit_model(
             Contact,
@@ -28,6 +28,7 @@ class AccountsConfig(AppConfig):
             readers=Readers.CUSTOMER,
             customer_attname="customer_id",
             personal=Contact.PROFILE_FIELDS,
+            exclude=set(Contact.NAME_DERIVED),
         )
         audit_membership(AccountTeamMember, parent="customer", member="user", field_name="account_team")
         customer_scope(visible=Customer.objects.visible_to, personal=personal_profile_customer_ids)

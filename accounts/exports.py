@@ -34,11 +34,13 @@ class ExportColumn:
     source: str  # the field or annotation read from the database; "" for `owner_name`, made in Python
 
 
-# Customer and scoring fields, the owner's username and name, the last visit; never contacts or notes.
+# Customer fields (the credit code too) and scoring fields, the owner's username and name, the
+# last visit; never contacts or notes.
 # The import reads `owner` (the username) back and ignores `owner_name`.
 COLUMNS = (
     ExportColumn("id", "id"),
     ExportColumn("name", "name"),
+    ExportColumn("credit_code", "credit_code"),
     ExportColumn("industry", "industry"),
     ExportColumn("region", "region"),
     ExportColumn("status", "status"),

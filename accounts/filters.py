@@ -10,7 +10,7 @@ from django_filters import rest_framework as filters
 from web.filters import IdFilter, TrueFalseFilter
 
 from .models import AbcClass, Contact, Customer, CustomerStatus, Tier, Transaction, Visit, VisitKind
-from .selectors import CUSTOMER_ORDERINGS, customer_search
+from .selectors import CUSTOMER_ORDERINGS, customer_ordering, customer_search, name_match
 
 
 class CustomerFilter(filters.FilterSet):
@@ -22,12 +22,14 @@ class CustomerFilter(filters.FilterSet):
     owner = IdFilter(field_name="owner_id", help_text="The owner's user id.")
     is_key_account = TrueFalseFilter()
     search = filters.CharFilter(
-        method="filter_search", help_text="Part of the customer's or a contact's name."
+        method="filter_search",
+        help_text="Part of the customer's or a contact's name, in characters, pinyin or pinyin initials "
+        "(南京, nanjing, nj).",
     )
     ordering = filters.ChoiceFilter(
         choices=[(name, name) for name in CUSTOMER_ORDERINGS],
         method="filter_ordering",
-        help_text="Sort order; `-` for descending. Default: name.",
+        help_text="Sort order; `-` for descending. Default: name (in pinyin order).",
     )
 
     class Meta:
@@ -38,16 +40,29 @@ class CustomerFilter(filters.FilterSet):
         return customer_search(queryset, value)
 
     def filter_ordering(self, queryset, name, value: str):
-        return queryset.order_by(*CUSTOMER_ORDERINGS[value])
+        return queryset  # applied in filter_queryset: name order depends on the search too
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        return queryset.order_by(
+            *customer_ordering(data.get("ordering") or "name", search=data.get("search") or "")
+        )
 
 
 class ContactFilter(filters.FilterSet):
     customer = IdFilter(field_name="customer_id", help_text="The customer's id.")
-    search = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the name.")
+    search = filters.CharFilter(
+        method="filter_search", help_text="Part of the name, in characters, pinyin or pinyin initials."
+    )
 
     class Meta:
         model = Contact
         fields = ["customer"]
+
+    def filter_search(self, queryset, name, value: str):
+        value = value.strip()
+        return queryset.filter(name_match(value)) if value else queryset
 
 
 class VisitFilter(filters.FilterSet):

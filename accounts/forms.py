@@ -17,6 +17,7 @@ from users.services import owner_choices
 from web.forms import PageFormMixin
 
 from . import services
+from .credit_code import normalise_credit_code, validate_credit_code
 from .models import AbcClass, Contact, Customer, CustomerStatus, Tier, Visit
 from .selectors import CUSTOMER_ORDERINGS, CustomerFilters
 
@@ -59,7 +60,11 @@ class CustomerFilterForm(PageFormMixin, forms.Form):
         required=False,
         max_length=100,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Customer or contact name"), "autocomplete": "off"}
+            attrs={
+                "type": "search",
+                "placeholder": _("Customer or contact name, or its pinyin"),
+                "autocomplete": "off",
+            }
         ),
     )
     tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[("", _("All")), *Tier.choices])
@@ -102,11 +107,36 @@ class CustomerFilterForm(PageFormMixin, forms.Form):
         return CustomerFilters(**values)
 
     def has_active_filters(self) -> bool:
+        return self.active_filter_count() > 0
+
+    def active_filter_count(self) -> int:
         filters = self.filters()
-        return any(getattr(filters, name) not in (None, "") for name in self.FILTER_FIELDS)
+        return sum(getattr(filters, name) not in (None, "") for name in self.FILTER_FIELDS)
 
 
 # --- Customers -------------------------------------------------------------------------------
+
+
+class CreditCodeField(forms.CharField):
+    """The unified social credit code as a person copies it from a licence: spaces, full-width
+    characters and lower case are fine; a wrong code gets a message naming what is wrong."""
+
+    def __init__(self, **kwargs):
+        kwargs["max_length"] = None  # the length is the validator's to report, after spaces go
+        super().__init__(**kwargs)
+        self.validators.append(validate_credit_code)
+
+    def to_python(self, value):
+        return normalise_credit_code(super().to_python(value))
+
+    def widget_attrs(self, widget):
+        return {
+            **super().widget_attrs(widget),
+            "maxlength": "40",
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+        }
 
 
 class CustomerForm(PageFormMixin, forms.ModelForm):
@@ -120,6 +150,7 @@ class CustomerForm(PageFormMixin, forms.ModelForm):
         model = Customer
         fields = [
             "name",
+            "credit_code",
             "status",
             "industry",
             "region",
@@ -131,9 +162,17 @@ class CustomerForm(PageFormMixin, forms.ModelForm):
             "demonstration",
             "winnability",
             "notes",
+            "latitude",
+            "longitude",
         ]
-        field_classes = {"owner": UserChoiceField}
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"owner": UserChoiceField, "credit_code": CreditCodeField}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            **{
+                name: forms.NumberInput(attrs={"step": "any", "inputmode": "decimal", "autocomplete": "off"})
+                for name in ("latitude", "longitude")
+            },
+        }
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,7 +185,7 @@ class CustomerForm(PageFormMixin, forms.ModelForm):
             queryset = Customer.objects.filter(Q(pk__in=visible.values("pk")) | Q(pk=current))
             if customer.pk:
                 queryset = queryset.exclude(pk=customer.pk)
-            self.fields[name].queryset = queryset.order_by("name", "id")
+            self.fields[name].queryset = queryset.order_by("name_pinyin", "id")
         if self._may_assign_owner(user):
             owner = self.fields["owner"]
             owner.queryset = User.objects.filter(
@@ -158,6 +197,23 @@ class CustomerForm(PageFormMixin, forms.ModelForm):
         else:
             del self.fields["owner"]
         self.fields["name"].widget.attrs.update({"autocomplete": "off", "autofocus": not customer.pk})
+        # The table's check constraints, said as field errors rather than a constraint's name.
+        for name, limit in (("latitude", 90), ("longitude", 180)):
+            self.fields[name].validators += [MinValueValidator(-limit), MaxValueValidator(limit)]
+
+    def clean(self):
+        cleaned = super().clean()
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None) and not self.has_error("latitude"):
+            if not self.has_error("longitude"):
+                missing = "latitude" if latitude is None else "longitude"
+                self.add_error(missing, _("Enter both latitude and longitude, or leave both empty."))
+        return cleaned
+
+    def _get_validation_exclusions(self):
+        # The code is checked by its field; whose code it already is, by the service, whose
+        # message names the customer and owner, not the unique constraint's generic one.
+        return {*super()._get_validation_exclusions(), "credit_code"}
 
     def _may_assign_owner(self, user: User) -> bool:
         if not user.can_manage:
@@ -193,6 +249,7 @@ class ContactForm(PageFormMixin, forms.ModelForm):
                 for name in ("interests", "authority", "personality", "working_style", "family")
             },
         }
+        labels = {"name": _("Full name")}  # a person: 姓名, not the 名称 of a company
 
     def __init__(self, *args, show_profile: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -250,7 +307,7 @@ class VisitForm(PageFormMixin, forms.ModelForm):
 
     def __init__(self, *args, customer: Customer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contacts"].queryset = customer.contacts.order_by("name", "id")
+        self.fields["contacts"].queryset = customer.contacts.order_by("name_pinyin", "id")
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         # The table's check constraints, said as a field error rather than a constraint's name.
         for name, limit in (("latitude", 90), ("longitude", 180)):
@@ -279,6 +336,10 @@ class CustomerPickForm(PageFormMixin, forms.Form):
         required=False,
         max_length=100,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Customer or contact name"), "autocomplete": "off"}
+            attrs={
+                "type": "search",
+                "placeholder": _("Customer or contact name, or its pinyin"),
+                "autocomplete": "off",
+            }
         ),
     )

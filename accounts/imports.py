@@ -2,9 +2,10 @@
 
 An upload is read into a `Table` (any malformed file raises `ImportFileError`), then every row
 is checked against the same rules as the services (field validators and `Customer.clean()`,
-the owners the uploader may assign, 撞单 duplicates against the database and within the file,
-customers the uploader can see). Only when no row has an error is anything written, in one
-transaction; otherwise the caller gets every error with its row number as in the file.
+the owners the uploader may assign, 撞单 duplicates by name or unified social credit code
+against the database and within the file, customers the uploader can see). Only when no row
+has an error is anything written, in one transaction; otherwise the caller gets every error
+with its row number as in the file.
 """
 
 import csv
@@ -33,8 +34,15 @@ from audit.services import created_events, record_many
 from users.models import User
 from users.services import owner_choices
 
+from .credit_code import normalise_credit_code, validate_credit_code
 from .models import Customer, CustomerStatus, Source, Transaction, normalise_company_name
-from .services import DuplicateCustomer, TransactionRow, UpsertResult, transactions_upsert
+from .services import (
+    DuplicateCreditCode,
+    DuplicateCustomer,
+    TransactionRow,
+    UpsertResult,
+    transactions_upsert,
+)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -275,6 +283,16 @@ def _rating(value: object) -> int | None:
     return int(float(text))
 
 
+def _credit_code(value: object) -> str:
+    """A unified social credit code as people write it (spaces, lower case), checked; "" for none."""
+    code = normalise_credit_code(_text(value))
+    try:
+        validate_credit_code(code)
+    except ValidationError as error:
+        raise ValueError(error.messages[0]) from error
+    return code
+
+
 @functools.cache
 def _choice_lookup(choices: type[TextChoices]) -> dict[str, str]:
     """Value or label (in any site language), lower-cased → value."""
@@ -383,6 +401,12 @@ def _visible_by_normalised_name(user: User, names: Sequence[str]) -> dict[str, C
 
 CUSTOMER_COLUMNS = (
     Column("name", gettext_lazy("Name"), gettext_lazy("Company name; must not exist yet."), required=True),
+    Column(
+        "credit_code",
+        gettext_lazy("Unified social credit code"),
+        gettext_lazy("统一社会信用代码, 18 characters; may be empty. Must not be another customer's."),
+        aliases=("uscc", "统一社会信用代码"),
+    ),
     Column("industry", gettext_lazy("Industry"), gettext_lazy("Free text, e.g. 制造业.")),
     Column("region", gettext_lazy("Region"), gettext_lazy("Free text, e.g. 华东.")),
     Column(
@@ -426,11 +450,13 @@ def customers_import(*, by: User, table: Table) -> ImportResult:
     assignable = set(owner_choices(by).values_list("username", flat=True))
     rows: list[tuple[int, Customer, dict[str, str]]] = []
     first_row_of: dict[str, int] = {}  # normalised name → the row that creates it
+    first_row_of_code: dict[str, int] = {}  # credit code → the first row that has it
 
     for number, cells in table.rows:
         errors_before = len(errors.items)
         customer = Customer(
             name=errors.parse(number, "name", _text_max, cells.get("name"), 200) or "",
+            credit_code=errors.parse(number, "credit_code", _credit_code, cells.get("credit_code")) or "",
             industry=errors.parse(number, "industry", _text_max, cells.get("industry"), 50) or "",
             region=errors.parse(number, "region", _text_max, cells.get("region"), 50) or "",
             status=errors.parse(number, "status", _choice, cells.get("status"), CustomerStatus)
@@ -462,6 +488,15 @@ def customers_import(*, by: User, table: Table) -> ImportResult:
             )
         elif normalised:
             first_row_of[normalised] = number
+        code = customer.credit_code
+        if code in first_row_of_code:
+            errors.add(
+                number,
+                "credit_code",
+                _("The same unified social credit code as row %(row)d.") % {"row": first_row_of_code[code]},
+            )
+        elif code:
+            first_row_of_code[code] = number
         rows.append((number, customer, extra))
 
     # 撞单: a company that is already a customer, whoever owns it (the constraint is global).
@@ -471,6 +506,11 @@ def customers_import(*, by: User, table: Table) -> ImportResult:
             number = first_row_of[existing.name_normalised]
             name = name_on_row[number]
             errors.add(number, "name", DuplicateCustomer(existing, name).message_dict["name"][0])
+    for batch in _batches(sorted(first_row_of_code)):
+        for existing in Customer.objects.select_related("owner").filter(credit_code__in=batch):
+            number = first_row_of_code[existing.credit_code]
+            message = DuplicateCreditCode(existing, existing.credit_code).message_dict["credit_code"][0]
+            errors.add(number, "credit_code", message)
 
     # Group accounts and referrers: a visible customer, or one created higher up in the file.
     visible = _visible_by_normalised_name(

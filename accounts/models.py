@@ -4,35 +4,39 @@
 and search starts from it, and everything under a customer is reached through it.
 """
 
-import re
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from audit.models import Audited
-from web.text import CleanText
+from web.names import check_names
+from web.text import CleanText, first_control
+
+from .company_names import normalise_company_name
+from .credit_code import normalise_credit_code, validate_credit_code
+from .geo import distance_m
+from .phones import normalise_phone
+from .pinyin import pinyin_columns
 
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
-# Legal-form suffixes and noise dropped when comparing company names (撞单 check).
-_LEGAL_FORMS = re.compile(
-    r"(股份有限公司|有限责任公司|有限公司|集团公司|公司|"
-    r"co\.?,?\s*ltd\.?|company\s+limited|limited|ltd\.?|inc\.?|corp\.?|corporation|llc)",
-    re.IGNORECASE,
-)
-_NOISE = re.compile(r"[\s\.,，。·()（）\-_/&]+")
 
-
-def normalise_company_name(name: str) -> str:
-    """'上海 华信 股份有限公司' and '上海华信有限公司' compare equal; so do 'Acme Co., Ltd.' and 'ACME'."""
-    name = (name or "").strip().lower()
-    name = _LEGAL_FORMS.sub("", name)
-    return _NOISE.sub("", name)
+def _fitted(instance: models.Model, columns: tuple[str, str]) -> tuple[str, str]:
+    """`name_pinyin` and `name_initials` cut to their columns (a name of 200 characters of 6-letter
+    syllables would not fit; its first 1,000 letters sort and search the same)."""
+    pinyin, initials = columns
+    fields = instance._meta
+    return (
+        pinyin[: fields.get_field("name_pinyin").max_length],
+        initials[: fields.get_field("name_initials").max_length],
+    )
 
 
 def rating_field(verbose_name):
@@ -252,7 +256,7 @@ class Customer(CleanText, Audited, models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        ordering = ["name", "id"]
+        ordering = ["name_pinyin", "id"]  # 名称 A–Z is pinyin order: 阿… before 北… before 东…
         constraints = [
             # Two reps must not chase one account (撞单): one row per normalised name.
             models.UniqueConstraint(fields=["name_normalised"], name="customer_unique_normalised_name"),
@@ -278,36 +282,66 @@ class Customer(CleanText, Audited, models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["owner", "name"], name="customer_owner_name"),
-            models.Index(fields=["status", "name"], name="customer_status_name"),
-            models.Index(fields=["region", "name"], name="customer_region_name"),
-            models.Index(fields=["industry", "name"], name="customer_industry_name"),
-            models.Index(fields=["tier", "name"], name="customer_tier_name"),
-            models.Index(fields=["abc_class", "name"], name="customer_abc_name"),
-            models.Index(fields=["is_key_account", "name"], name="customer_key_name"),
+            # A filter of the list, in name order (pinyin: CUSTOMER_ORDERINGS["name"]).
+            models.Index(fields=["owner", "name_pinyin"], name="customer_owner_pinyin"),
+            models.Index(fields=["status", "name_pinyin"], name="customer_status_pinyin"),
+            models.Index(fields=["region", "name_pinyin"], name="customer_region_pinyin"),
+            models.Index(fields=["industry", "name_pinyin"], name="customer_industry_pinyin"),
+            models.Index(fields=["tier", "name_pinyin"], name="customer_tier_pinyin"),
+            models.Index(fields=["abc_class", "name_pinyin"], name="customer_abc_pinyin"),
+            models.Index(fields=["is_key_account", "name_pinyin"], name="customer_key_pinyin"),
             models.Index(fields=["-score", "id"], name="customer_score_desc"),
             # Top customers by revenue (concentration: top 1 / top 10).
             models.Index(fields=["-sales_12m", "id"], name="customer_sales_desc"),
-            models.Index(fields=["name"], name="customer_name"),
+            models.Index(fields=["name_pinyin", "id"], name="customer_pinyin"),
             models.Index(fields=["-updated_at"], name="customer_updated_desc"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
+    # Pure functions of the name, kept in step on every save, and by clean(), which the bulk
+    # writes (customers_create, the import) call before they insert.
+    NAME_DERIVED = ("name_normalised", "name_pinyin", "name_initials")
+
     def save(self, *args, **kwargs):
-        # The normalised name is a pure function of the name, kept in step on every save.
-        self.name_normalised = normalise_company_name(self.name)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_normalised"}
+        if update_fields is None or "name" in update_fields:  # not when only other columns are written
+            self.derive_from_name()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *self.NAME_DERIVED}
         super().save(*args, **kwargs)
+
+    def derive_from_name(self) -> None:
+        self.name_normalised = normalise_company_name(self.name)
+        self.name_pinyin, self.name_initials = _fitted(self, pinyin_columns(self.name))
+
+    def clean_fields(self, exclude=None):
+        # The code as copied from a licence ("9135 0100 M000 100Y43", full-width, lower case) is
+        # stored compact; a wrong one gets the message naming what is wrong (its length too)
+        # instead of the field's generic ones. A control character keeps CleanText's message.
+        self.credit_code = normalise_credit_code(self.credit_code)
+        exclude = set(exclude or ())
+        errors: dict = {}
+        if "credit_code" not in exclude and first_control(self.credit_code) is None:
+            try:
+                validate_credit_code(self.credit_code)
+            except ValidationError as error:
+                errors["credit_code"] = error.error_list
+                exclude.add("credit_code")
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def clean(self):
         self.name = (self.name or "").strip()
-        self.name_normalised = normalise_company_name(self.name)
+        self.derive_from_name()
         if not self.name:
             raise ValidationError({"name": _("Enter the company's name.")})
+        check_names(name=self.name)  # before the next: "？？？" lacks a name, not only a legal form
         if not self.name_normalised:
             raise ValidationError({"name": _("Enter the company's name, not only its legal form.")})
         if self.parent_id and self.parent_id == self.pk:
@@ -362,7 +396,12 @@ class Attitude(models.TextChoices):
 
 
 class Contact(CleanText, Audited, models.Model):
-    """A person at a customer, seen as a member of its buying committee."""
+    """A person at a customer, seen as a member of its buying committee.
+
+    `phone` is a mainland mobile, a landline with its area code or an international number,
+    stored in one readable form (accounts/phones.py): `13812345678`, `021-12345678`,
+    `0755-12345678转801`, `+852 2123 4567`. Anything else is refused by model validation.
+    """
 
     # The personal profile (seed 002's list for key decision makers): shown only to the
     # account team, its manager and admins; never exported.
@@ -427,7 +466,7 @@ class Contact(CleanText, Audited, models.Model):
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        ordering = ["customer_id", "name", "id"]
+        ordering = ["customer_id", "name_pinyin", "id"]
         constraints = [
             rating_constraint("influence", "contact"),
             rating_constraint("relationship_strength", "contact"),
@@ -436,13 +475,48 @@ class Contact(CleanText, Audited, models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["customer", "name"], name="contact_customer_name"),
+            models.Index(fields=["customer", "name_pinyin"], name="contact_customer_pinyin"),
             models.Index(fields=["name"], name="contact_name"),
             models.Index(fields=["buying_role"], name="contact_buying_role"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    # As Customer's: pure functions of the name, read as a person's (the surname first).
+    NAME_DERIVED = ("name_pinyin", "name_initials")
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "name" in update_fields:  # not when only other columns are written
+            self.derive_from_name()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *self.NAME_DERIVED}
+        super().save(*args, **kwargs)
+
+    def derive_from_name(self) -> None:
+        self.name_pinyin, self.name_initials = _fitted(self, pinyin_columns(self.name, person=True))
+
+    def clean_fields(self, exclude=None):
+        # The phone rule (accounts/phones.py) as a field validator would run it, skipped when a
+        # form leaves the field out, with no validator written into the field's migration.
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if "phone" not in errors and "phone" not in (exclude or ()):
+            try:
+                self.phone = normalise_phone(self.phone)
+            except ValidationError as error:
+                errors["phone"] = error.error_list
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self):
+        super().clean()
+        self.derive_from_name()
+        check_names(name=self.name)
 
 
 # --- Visits --------------------------------------------------------------------------------
@@ -460,6 +534,11 @@ class VisitKind(models.TextChoices):
 class VisitQuerySet(UnderCustomerQuerySet):
     def follow_ups_open(self) -> "VisitQuerySet":
         return self.filter(follow_up_on__isnull=False, follow_up_done_at__isnull=True)
+
+    def with_site(self) -> "VisitQuerySet":
+        """Each visit with its customer's site (`site_latitude`, `site_longitude`) from the same
+        query, for `Visit.checkin_distance_m` and `checkin_far`."""
+        return self.annotate(site_latitude=F("customer__latitude"), site_longitude=F("customer__longitude"))
 
 
 class Visit(CleanText, models.Model):
@@ -525,6 +604,57 @@ class Visit(CleanText, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.customer} {self.occurred_at:%Y-%m-%d}"
+
+    def clean(self):
+        """A visit has happened: dated no later than now plus KAM_VISIT_FUTURE_SKEW_MINUTES (a
+        phone's clock may run a little fast); its follow-up is on the visit's day or later."""
+        super().clean()
+        occurred_at = self.occurred_at
+        if not isinstance(occurred_at, datetime):
+            return  # missing or unreadable: the field's own error
+        if timezone.is_naive(occurred_at):
+            occurred_at = timezone.make_aware(occurred_at)
+        errors = {}
+        skew = timedelta(minutes=settings.KAM_VISIT_FUTURE_SKEW_MINUTES)
+        if occurred_at > timezone.now() + skew:
+            errors["occurred_at"] = ValidationError(
+                _("A visit cannot be dated in the future; log it once it has taken place."),
+                code="visit_in_future",
+            )
+        if isinstance(self.follow_up_on, date) and self.follow_up_on < timezone.localdate(occurred_at):
+            errors["follow_up_on"] = ValidationError(
+                _("The follow-up cannot be before the day of the visit."), code="follow_up_before_visit"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    # The check-in's distance to the customer's site, from the site read with the visit:
+    # `Visit.objects.with_site()`, or the customer loaded with it (its page, select_related).
+    # Never a query of its own, so a list of visits stays one query.
+    def _checkin_distance(self) -> float | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        if hasattr(self, "site_latitude"):
+            site = (self.site_latitude, self.site_longitude)
+        elif Visit.customer.is_cached(self):
+            site = (self.customer.latitude, self.customer.longitude)
+        else:
+            raise TypeError("Read the visit with_site() or with its customer for the check-in distance.")
+        if site[0] is None or site[1] is None:
+            return None
+        return distance_m(self.latitude, self.longitude, *site)
+
+    @property
+    def checkin_distance_m(self) -> int | None:
+        """Whole metres from the check-in to the customer's site; None without either."""
+        distance = self._checkin_distance()
+        return None if distance is None else round(distance)
+
+    @property
+    def checkin_far(self) -> bool | None:
+        """Farther than `KAM_CHECKIN_MAX_METERS` from the customer's site; None without a distance."""
+        distance = self._checkin_distance()
+        return None if distance is None else distance > settings.KAM_CHECKIN_MAX_METERS
 
 
 # --- Transactions --------------------------------------------------------------------------
@@ -593,3 +723,7 @@ class CompetitorPresence(CleanText, models.Model):
 
     def __str__(self) -> str:
         return f"{self.competitor} @ {self.customer}"
+
+    def clean(self):
+        super().clean()
+        check_names(competitor=self.competitor)

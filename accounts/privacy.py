@@ -569,6 +569,10 @@ def _erased_values(contact: Contact) -> dict:
             values[f.attname] = placeholder(contact.pk)
         else:
             values[f.attname] = None if f.null else f.get_default()
+    # The name's pinyin is the placeholder's, as save() derives it, so a second run changes nothing.
+    erased = Contact(name=values["name"])
+    erased.derive_from_name()
+    values.update({name: getattr(erased, name) for name in Contact.NAME_DERIVED})
     return values
 
 

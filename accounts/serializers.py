@@ -12,8 +12,10 @@ from rest_framework import serializers
 from users.models import User
 from users.services import owner_choices
 from web.serializers import ApiModelSerializer, KeepCurrentMixin, id_or_none
+from web.text import NoControlCharacters
 
 from . import services
+from .credit_code import normalise_credit_code, validate_credit_code
 from .models import Contact, Customer, Transaction, Visit
 
 # --- Fields ----------------------------------------------------------------------------------
@@ -61,6 +63,17 @@ class VisibleContactField(serializers.PrimaryKeyRelatedField):
         return Contact.objects.visible_to(self.context["request"].user)
 
 
+class CreditCodeField(serializers.CharField):
+    """A unified social credit code: stored without spaces, in capitals; "" for none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_blank=True, max_length=40, **kwargs)
+        self.validators += [NoControlCharacters(), validate_credit_code]
+
+    def to_internal_value(self, data):
+        return normalise_credit_code(super().to_internal_value(data))
+
+
 # --- Customers -------------------------------------------------------------------------------
 
 
@@ -77,14 +90,35 @@ class CustomerSerializer(ApiModelSerializer):
     owner_name = serializers.CharField(source="owner.display_name", read_only=True, allow_null=True)
     account_team = AccountTeamMemberField(many=True, required=False)
     last_visit_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    credit_code = CreditCodeField(
+        required=False,
+        help_text="Unified social credit code (统一社会信用代码, 18 characters, GB 32100-2015); "
+        "spaces and lower case are accepted and removed. Empty for none. One customer per code.",
+    )
+    latitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        help_text="The customer's site (WGS-84, as a phone reports it); latitude and longitude are "
+        "sent together, or both null to clear the site.",
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True
+    )
 
     class Meta:
         model = Customer
         fields = [
             "id",
             "name",
+            "credit_code",
             "industry",
             "region",
+            "latitude",
+            "longitude",
             "parent",
             "source",
             "referred_by",
@@ -103,6 +137,43 @@ class CustomerSerializer(ApiModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at", *Customer.SCORING_FIELDS]
         extra_kwargs = {"score": {"coerce_to_string": False}}
+
+    def validate(self, attrs):
+        latitude = attrs.get("latitude", getattr(self.instance, "latitude", None))
+        longitude = attrs.get("longitude", getattr(self.instance, "longitude", None))
+        if (latitude is None) != (longitude is None):
+            message = _("Send both latitude and longitude, or neither.")
+            raise serializers.ValidationError({"latitude": [message], "longitude": [message]})
+        return attrs
+
+
+class PossibleDuplicatesQuerySerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=200,
+        validators=[NoControlCharacters()],
+        help_text="The name of the company about to be entered.",
+    )
+
+
+class PossibleDuplicateSerializer(serializers.Serializer):
+    """A customer whose name is close to the one asked about; one the caller cannot see is
+    named with its owner (as a refused duplicate is), without its id."""
+
+    id = serializers.IntegerField(allow_null=True, help_text="null: a customer the caller cannot see.")
+    name = serializers.CharField()
+    owner_name = serializers.CharField(allow_null=True)
+    same_company = serializers.BooleanField(
+        help_text="The same company once legal forms, brackets, regions' place and spaces are "
+        "ignored: creating a customer with this name would be refused (撞单)."
+    )
+
+    def to_representation(self, match):
+        return {
+            "id": match.pk if match.visible else None,
+            "name": match.name,
+            "owner_name": match.owner_name,
+            "same_company": match.same_company,
+        }
 
 
 # --- Contacts --------------------------------------------------------------------------------
@@ -183,6 +254,18 @@ class VisitSerializer(ApiModelSerializer):
     )
     location_accuracy_m = serializers.FloatField(min_value=0, required=False, allow_null=True)
     by_name = serializers.CharField(source="by.display_name", read_only=True, allow_null=True)
+    distance_m = serializers.IntegerField(
+        source="checkin_distance_m",
+        read_only=True,
+        allow_null=True,
+        help_text="Metres from the check-in to the customer's site; null without either.",
+    )
+    checkin_far = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        help_text="The check-in is farther from the customer's site than the allowed distance "
+        "(KAM_CHECKIN_MAX_METERS, 1,000 m unless configured); null without a distance.",
+    )
 
     class Meta:
         model = Visit
@@ -203,6 +286,8 @@ class VisitSerializer(ApiModelSerializer):
             "latitude",
             "longitude",
             "location_accuracy_m",
+            "distance_m",
+            "checkin_far",
             "created_at",
             "updated_at",
         ]

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +21,7 @@ from audit.services import created_events, record_many, record_membership
 from users.models import User
 from users.services import owner_check, owner_choices
 
+from .credit_code import normalise_credit_code
 from .models import AccountTeamMember, Contact, Customer, Transaction, Visit, normalise_company_name
 
 # --- Who may do what with a customer ---------------------------------------------------------
@@ -57,18 +59,33 @@ def personal_profile_customer_ids(user: User, customer_ids: Iterable[int]) -> se
 # --- Customers -------------------------------------------------------------------------------
 
 
+def _owner_name(customer: Customer) -> str:
+    return customer.owner.display_name if customer.owner else _("nobody")
+
+
 class DuplicateCustomer(ValidationError):
     """The name matches an existing customer once legal forms and spaces are ignored (撞单)."""
 
     def __init__(self, existing: Customer, name: str):
         self.existing = existing
-        owner = existing.owner.display_name if existing.owner else _("nobody")
         message = _("“%(name)s” is already a customer as “%(existing)s”, owned by %(owner)s.") % {
             "name": name,
             "existing": existing.name,
-            "owner": owner,
+            "owner": _owner_name(existing),
         }
         super().__init__({"name": [message]})
+
+
+class DuplicateCreditCode(DuplicateCustomer):
+    """The unified social credit code is already another customer's (撞单 by code): refused
+    as a duplicate name is, naming the customer and its owner, on the `credit_code` field."""
+
+    def __init__(self, existing: Customer, credit_code: str):
+        self.existing = existing
+        message = _(
+            "The unified social credit code %(code)s is already that of “%(existing)s”, owned by %(owner)s."
+        ) % {"code": credit_code, "existing": existing.name, "owner": _owner_name(existing)}
+        ValidationError.__init__(self, {"credit_code": [message]})
 
 
 def customer_find_duplicate(*, name: str, exclude_pk: int | None = None) -> Customer | None:
@@ -81,8 +98,30 @@ def customer_find_duplicate(*, name: str, exclude_pk: int | None = None) -> Cust
     return duplicates.first()
 
 
+def customer_find_by_credit_code(*, credit_code: str, exclude_pk: int | None = None) -> Customer | None:
+    """The customer holding this unified social credit code (as typed or stored), if any."""
+    credit_code = normalise_credit_code(credit_code)
+    if not credit_code:
+        return None
+    holders = Customer.objects.select_related("owner").filter(credit_code=credit_code)
+    if exclude_pk is not None:
+        holders = holders.exclude(pk=exclude_pk)
+    return holders.first()
+
+
+def customer_check_duplicates(customer: Customer) -> None:
+    """撞单: the name, then the credit code, already another customer's."""
+    duplicate = customer_find_duplicate(name=customer.name, exclude_pk=customer.pk)
+    if duplicate is not None:
+        raise DuplicateCustomer(duplicate, customer.name)
+    holder = customer_find_by_credit_code(credit_code=customer.credit_code, exclude_pk=customer.pk)
+    if holder is not None:
+        raise DuplicateCreditCode(holder, normalise_credit_code(customer.credit_code))
+
+
 CUSTOMER_EDITABLE = (
     "name",
+    "credit_code",
     "industry",
     "region",
     "parent",
@@ -94,6 +133,8 @@ CUSTOMER_EDITABLE = (
     "demonstration",
     "winnability",
     "notes",
+    "latitude",
+    "longitude",
 )
 
 
@@ -108,21 +149,23 @@ def _check_owner(*, by: User, customer: Customer, new_owner: User | None) -> Non
 
 
 def _save_customer(customer: Customer) -> Customer:
-    duplicate = customer_find_duplicate(name=customer.name, exclude_pk=customer.pk)
-    if duplicate is not None:
-        raise DuplicateCustomer(duplicate, customer.name)
+    customer_check_duplicates(customer)
+    _check_location(latitude=customer.latitude, longitude=customer.longitude)
     customer.full_clean()
     # An edit writes what it may change, never the scoring results a run may have written since
     # the customer was read.
-    update_fields = None if customer._state.adding else [*CUSTOMER_EDITABLE, "name_normalised", "updated_at"]
+    update_fields = (
+        None if customer._state.adding else [*CUSTOMER_EDITABLE, *Customer.NAME_DERIVED, "updated_at"]
+    )
     try:
         with transaction.atomic():
             customer.save(update_fields=update_fields)
     except IntegrityError as error:
         # Lost a race with another rep creating the same company a moment ago.
-        duplicate = customer_find_duplicate(name=customer.name, exclude_pk=customer.pk)
-        if duplicate is not None:
-            raise DuplicateCustomer(duplicate, customer.name) from error
+        try:
+            customer_check_duplicates(customer)
+        except DuplicateCustomer as duplicate:
+            raise duplicate from error
         raise
     return customer
 
@@ -149,25 +192,40 @@ def customers_create(*, by: User, customers: Sequence[Customer]) -> list[Custome
 
     Each is an unsaved Customer, owned by `by` unless it names an owner `by` may assign; its
     group account and referrer may be saved customers or ones earlier in the batch. Each is
-    checked as `customer_create` checks one (撞单 against the database and within the batch,
-    the owner, `full_clean`), except for the table's check constraints, which the database
-    enforces on the insert itself (as the customer import leaves them to it): Django checks
-    each with a query per row, most of the cost of a batch. The insert sends no signals, so
-    the audit rows are written here. Account teams are `customer_set_team`'s.
+    checked as `customer_create` checks one (撞单 by name or credit code against the database
+    and within the batch, the owner, `full_clean`), except for the table's check constraints,
+    which the database enforces on the insert itself (as the customer import leaves them to
+    it): Django checks each with a query per row, most of the cost of a batch. The insert sends
+    no signals, so the audit rows are written here. Account teams are `customer_set_team`'s.
     """
     customers = list(customers)
     batch: dict[str, Customer] = {}
+    codes: dict[str, Customer] = {}
+    # Whom `by` may assign, looked up once for the whole batch (owner_check asks per owner).
+    wanted = {customer.owner_id or by.pk for customer in customers}
+    assignable = set(owner_choices(by).filter(pk__in=wanted).values_list("pk", flat=True))
     for customer in customers:
-        owner, customer.owner = customer.owner or by, None
-        _check_owner(by=by, customer=customer, new_owner=owner)  # as customer_create: before it is set
+        owner = customer.owner or by
+        if owner.pk not in assignable:
+            message = _("You cannot assign customers to %(user)s.") % {"user": owner.display_name}
+            raise ValidationError({"owner": [message]})
         customer.owner = owner
-        customer.full_clean(validate_constraints=False)
+        # The owner was checked just above and the links are saved or in this batch: checking
+        # that each exists would be a query per row; the foreign keys hold them on insert.
+        customer.full_clean(exclude=["owner", "parent", "referred_by"], validate_constraints=False)
         if customer.name_normalised in batch:
             raise DuplicateCustomer(batch[customer.name_normalised], customer.name)
         batch[customer.name_normalised] = customer
+        if customer.credit_code in codes:
+            raise DuplicateCreditCode(codes[customer.credit_code], customer.credit_code)
+        if customer.credit_code:
+            codes[customer.credit_code] = customer
     duplicate = Customer.objects.select_related("owner").filter(name_normalised__in=list(batch)).first()
     if duplicate is not None:
         raise DuplicateCustomer(duplicate, batch[duplicate.name_normalised].name)
+    holder = Customer.objects.select_related("owner").filter(credit_code__in=list(codes)).first()
+    if holder is not None:
+        raise DuplicateCreditCode(holder, holder.credit_code)
     # Links to customers of the batch can be written only once those have ids.
     links = [(customer, customer.parent, customer.referred_by) for customer in customers]
     for customer in customers:
@@ -197,6 +255,44 @@ def customer_update(
     _save_customer(customer)
     if account_team is not None:
         customer_set_team(customer=customer, by=by, users=account_team)
+    return customer
+
+
+def _check_location(*, latitude: Decimal | None, longitude: Decimal | None) -> None:
+    """A site is both coordinates or neither, each a valid column value within its range: said
+    as field messages rather than the names of the table's constraints."""
+    errors: dict[str, list[str]] = {}
+    for name, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        if value is None:
+            continue
+        try:
+            Customer._meta.get_field(name).clean(value, None)
+            MinValueValidator(-limit)(value)
+            MaxValueValidator(limit)(value)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if not errors and (latitude is None) != (longitude is None):
+        message = _("Send both latitude and longitude, or neither.")
+        errors = {"latitude": [message], "longitude": [message]}
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def customer_set_location(
+    *, customer: Customer, by: User, latitude: Decimal | None, longitude: Decimal | None
+) -> Customer:
+    """Set the customer's site (None and None clear it): by hand, or from a visit's check-in the
+    rep confirms as the site. Anyone who may edit the customer may, that is anyone who sees it.
+    The row is locked and only the two coordinates are written; the audit trail records it."""
+    if not Customer.objects.visible_to(by).filter(pk=customer.pk).exists():
+        raise PermissionDenied(_("You may not change this customer."))
+    _check_location(latitude=latitude, longitude=longitude)
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if (locked.latitude, locked.longitude) != (latitude, longitude):
+        locked.latitude, locked.longitude = latitude, longitude
+        locked.save(update_fields=["latitude", "longitude", "updated_at"])
+    customer.latitude, customer.longitude = locked.latitude, locked.longitude
     return customer
 
 
@@ -359,9 +455,10 @@ def visits_log(*, visits: Sequence[VisitRow]) -> list[Visit]:
     Visit.objects.bulk_create(rows, batch_size=500)
     Visit.contacts.through.objects.bulk_create(
         [
-            Visit.contacts.through(visit_id=visit.pk, contact_id=contact.pk)
+            Visit.contacts.through(visit_id=visit.pk, contact_id=contact_id)
             for visit, row in zip(rows, visits, strict=True)
-            for contact in row.contacts
+            # A contact named twice is present once, as `contacts.set()` makes it in visit_log.
+            for contact_id in dict.fromkeys(contact.pk for contact in row.contacts)
         ],
         batch_size=1000,
     )

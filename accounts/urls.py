@@ -17,4 +17,5 @@ urlpatterns = [
     path("customers/<int:pk>/visits/new/", views.visit_log, name="visit-log"),
     path("visits/new/", views.visit_pick_customer, name="visit-pick-customer"),
     path("visits/<int:pk>/follow-up-done/", views.follow_up_done, name="follow-up-done"),
+    path("visits/<int:pk>/use-as-site/", views.visit_use_as_site, name="visit-use-as-site"),
 ]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .forms import ContactForm, CustomerFilterForm, CustomerForm, CustomerPickForm, VisitForm
-from .models import Contact, Customer, Visit
+from .models import Contact, Customer, Visit, normalise_company_name
 
 PAGE_SIZE = 25
 
@@ -117,28 +117,60 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/customer_detail.html", context)
 
 
-def _customer_form_page(request: HttpRequest, form: CustomerForm, save) -> HttpResponse:
-    """Validate, save through `save(fields)`, and on a 撞单 show whose customer it is."""
+# The name a rep confirmed to save despite its possible duplicates (the "Save anyway" button).
+CONFIRM_POSSIBLE_DUPLICATES = "confirm_possible_duplicates"
+
+
+def _possible_duplicates(request: HttpRequest, name: str) -> list[selectors.PossibleDuplicate]:
+    """Near matches to show before a new customer is saved (可能重复), unless the rep has
+    confirmed this very name already. None when the name is taken outright: the save refuses
+    that as a 撞单, with its own message."""
+    confirmed = request.POST.get(CONFIRM_POSSIBLE_DUPLICATES, "")
+    if confirmed and normalise_company_name(confirmed) == normalise_company_name(name):
+        return []
+    possible = selectors.customer_possible_duplicates(user=request.user, name=name)
+    return [] if any(match.same_company for match in possible) else possible
+
+
+def _customer_form_page(
+    request: HttpRequest, form: CustomerForm, save, *, warn_possible_duplicates: bool = False
+) -> HttpResponse:
+    """Validate, save through `save(fields)`, and on a 撞单 show whose customer it is. A new
+    customer is saved only once the rep has seen its possible duplicates, if it has any."""
     duplicate = None
+    possible: list[selectors.PossibleDuplicate] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            customer = save(form.service_fields())
-        except services.DuplicateCustomer as error:
-            form.add_service_error(error)
-            # Link to the existing customer only for those allowed to open it.
-            duplicate = Customer.objects.visible_to(request.user).filter(pk=error.existing.pk).first()
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, _("Customer saved."))
-            return redirect(_customer_url(customer.pk))
-    return render(request, "accounts/customer_form.html", {"form": form, "duplicate": duplicate})
+        if warn_possible_duplicates:
+            # Any: the form comes back with them and a "Save anyway" button, nothing saved yet.
+            possible = _possible_duplicates(request, form.cleaned_data["name"])
+        if not possible:
+            try:
+                customer = save(form.service_fields())
+            except services.DuplicateCustomer as error:
+                form.add_service_error(error)
+                # Link to the existing customer only for those allowed to open it.
+                duplicate = Customer.objects.visible_to(request.user).filter(pk=error.existing.pk).first()
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, _("Customer saved."))
+                return redirect(_customer_url(customer.pk))
+    context = {
+        "form": form,
+        "duplicate": duplicate,
+        "possible_duplicates": possible,
+        "confirm_field": CONFIRM_POSSIBLE_DUPLICATES,
+    }
+    return render(request, "accounts/customer_form.html", context)
 
 
 def customer_create(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST if request.method == "POST" else None, user=request.user)
     return _customer_form_page(
-        request, form, lambda fields: services.customer_create(by=request.user, **fields)
+        request,
+        form,
+        lambda fields: services.customer_create(by=request.user, **fields),
+        warn_possible_duplicates=True,
     )
 
 
@@ -192,6 +224,24 @@ def visit_pick_customer(request: HttpRequest) -> HttpResponse:
     customers = selectors.customer_list(user=request.user, filters=selectors.CustomerFilters(search=search))
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/visit_pick.html", {"form": form, "page": page})
+
+
+@require_POST
+def visit_use_as_site(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rep confirms a visit's check-in as the customer's site (设为客户地址)."""
+    visit = get_object_or_404(Visit.objects.visible_to(request.user).select_related("customer"), pk=pk)
+    if visit.latitude is None or visit.longitude is None:
+        messages.error(request, _("This visit has no check-in location."))
+    else:
+        try:
+            services.customer_set_location(
+                customer=visit.customer, by=request.user, latitude=visit.latitude, longitude=visit.longitude
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The check-in is now the customer’s site."))
+    return HttpResponseRedirect(_next_url(request) or _customer_url(visit.customer_id, f"visit-{visit.pk}"))
 
 
 def visit_log(request: HttpRequest, pk: int) -> HttpResponse:

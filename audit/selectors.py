@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -87,6 +88,7 @@ class Change:
 @dataclass(frozen=True)
 class HistoryRow:
     at: str
+    at_iso: str
     actor: str
     source: str
     origin: str
@@ -157,7 +159,9 @@ def history(*, viewer, events: QuerySet[AuditEvent], limit: int = 50) -> list[Hi
         kind = str(model._meta.verbose_name) if model else event.object_type
         result.append(
             HistoryRow(
-                at=date_format(event.at, "Y-m-d H:i", use_l10n=False),
+                # In the site's time zone, like every other time on the page (the row holds UTC).
+                at=date_format(timezone.localtime(event.at), "Y-m-d H:i", use_l10n=False),
+                at_iso=timezone.localtime(event.at).isoformat(timespec="minutes"),
                 actor=_actor(event),
                 source=str(sources.get(event.source, event.source)),
                 origin=event.origin,

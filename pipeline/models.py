@@ -11,10 +11,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer, UnderCustomerQuerySet
 from audit.models import Audited
+from web.names import check_names
 from web.text import CleanText
 
 
@@ -120,6 +122,20 @@ class Opportunity(CleanText, Audited, models.Model):
     @property
     def weighted_amount(self) -> Decimal:
         return (self.expected_amount * self.probability / 100).quantize(Decimal("0.01"))
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open, with its expected close date before today (the site's time zone): flagged on the
+        board, the list and the forecast, which counts these apart. Closing today is not late."""
+        return (
+            self.is_open
+            and self.expected_close_on is not None
+            and self.expected_close_on < timezone.localdate()
+        )
+
+    def clean(self):
+        super().clean()
+        check_names(title=self.title)
 
 
 class GateRule(models.TextChoices):
@@ -251,6 +267,10 @@ class AccountPlan(CleanText, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        super().clean()
+        check_names(title=self.title)
 
 
 class PlanObjective(CleanText, models.Model):

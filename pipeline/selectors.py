@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.utils import timezone
 
 from users.models import DISPLAY_NAME_FIELDS, Team, User, user_display_name
 from web.money import money_output
@@ -126,16 +127,23 @@ def _money(value) -> Decimal:
     return (value or ZERO).quantize(CENT)
 
 
-def forecast(*, user: User, filters: OpportunityFilters | None = None) -> dict:
+def forecast(*, user: User, filters: OpportunityFilters | None = None, today: date | None = None) -> dict:
     """Weighted pipeline (Σ amount × probability) of the open opportunities by month of expected
-    close, by owner and by team; win rate and average days per stage from the history."""
+    close, by owner and by team; win rate and average days per stage from the history.
+
+    Open opportunities whose expected close date is before `today` (default: today in the site's
+    time zone) are counted apart as `overdue`, in no month: `open` = `overdue` + Σ `by_month`,
+    whose row with no month holds those without an expected close date.
+    """
+    today = today or timezone.localdate()
     rows = opportunity_list(user=user, filters=filters).order_by()
     open_rows = rows.filter(stage__in=OPEN_STAGES)
+    overdue = Q(expected_close_on__lt=today)
     sums = {"count": Count("id"), "amount": Sum("expected_amount"), "weighted": Sum(WEIGHTED)}
 
     by_month = [
         {"month": row["month"], "count": row["count"], "amount": _money(row["amount"]), "weighted": _money(row["weighted"])}
-        for row in open_rows.annotate(month=TruncMonth("expected_close_on")).values("month").annotate(**sums).order_by(
+        for row in open_rows.exclude(overdue).annotate(month=TruncMonth("expected_close_on")).values("month").annotate(**sums).order_by(
             F("month").asc(nulls_last=True)
         )
     ]  # fmt: skip
@@ -173,9 +181,14 @@ def forecast(*, user: User, filters: OpportunityFilters | None = None) -> dict:
         .annotate(avg=Avg("days_in_stage"))
         .values_list("from_stage", "avg")
     )
-    totals = open_rows.aggregate(**sums)
+    totals = open_rows.aggregate(
+        **sums, overdue_count=Count("id", filter=overdue), overdue_amount=Sum("expected_amount", filter=overdue),
+        overdue_weighted=Sum(WEIGHTED, filter=overdue),
+    )  # fmt: skip
     return {
         "open": {"count": totals["count"], "amount": _money(totals["amount"]), "weighted": _money(totals["weighted"])},
+        "overdue": {"count": totals["overdue_count"], "amount": _money(totals["overdue_amount"]),
+                    "weighted": _money(totals["overdue_weighted"])},
         "by_month": by_month,
         "by_owner": by_owner,
         "by_team": sorted(teams.values(), key=lambda team: (-team["weighted"], team["team"])),

@@ -84,6 +84,10 @@ class OpportunitySerializer(ApiModelSerializer):
         "stage default it already follows changes nothing.",
     )
     weighted_amount = MoneyField(read_only=True, help_text="expected_amount × probability / 100.")
+    is_overdue = serializers.BooleanField(
+        read_only=True,
+        help_text="Open, and its expected close date is before today (the site's time zone).",
+    )
 
     class Meta:
         model = Opportunity
@@ -98,6 +102,7 @@ class OpportunitySerializer(ApiModelSerializer):
             "probability_overridden",
             "weighted_amount",
             "expected_close_on",
+            "is_overdue",
             "owner",
             "owner_name",
             "obstacles",
@@ -279,10 +284,20 @@ class DaysInStageSerializer(serializers.Serializer):
 
 
 class ForecastSerializer(serializers.Serializer):
-    """The weighted pipeline of the open opportunities the caller may see, and how deals end."""
+    """The weighted pipeline of the open opportunities the caller may see, and how deals end.
+
+    Every open opportunity is counted in exactly one of `overdue` and the rows of `by_month`,
+    so `open` = `overdue` + Σ `by_month` (count, amount and weighted alike)."""
 
     open = PipelineTotalsSerializer(help_text="The open opportunities.")
-    by_month = ForecastMonthSerializer(many=True)
+    overdue = PipelineTotalsSerializer(
+        help_text="The open opportunities whose expected close date is before today; not in by_month."
+    )
+    by_month = ForecastMonthSerializer(
+        many=True,
+        help_text="The other open opportunities by month of expected close, from this month on; "
+        "the row with a null month: no expected close date.",
+    )
     by_owner = ForecastOwnerSerializer(many=True)
     by_team = ForecastTeamSerializer(
         many=True, help_text="By the owner's teams (an owner in two teams counts in both)."

@@ -378,6 +378,14 @@ def _with_bars(rows: list[dict], key: str = "weighted") -> list[dict]:
     ]
 
 
+def _months_with_overdue(result: dict) -> list[dict]:
+    """The month table's rows: the overdue ones first (in no month), then the months, then no
+    date; together every open opportunity once, so they add up to the header."""
+    if not result["overdue"]["count"]:
+        return result["by_month"]
+    return [{**result["overdue"], "month": None, "overdue": True}, *result["by_month"]]
+
+
 def forecast(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     result = selectors.forecast(user=request.user, filters=form.filters())
@@ -388,7 +396,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "forecast": result,
-        "by_month": _with_bars(result["by_month"]),
+        "by_month": _with_bars(_months_with_overdue(result)),
         "by_owner": _with_bars(result["by_owner"]),
         "by_team": _with_bars(result["by_team"]),
         "days": _with_bars(days, key="days"),

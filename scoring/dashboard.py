@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce, Mod, RowNumber
 from django.utils import timezone
 
 from accounts.models import Customer, Visit
+from accounts.selectors import checkin_far
 from pipeline import selectors as pipeline_selectors
 from users.models import DISPLAY_NAME_FIELDS, Team, User, user_display_name
 from web.money import money_output
@@ -181,9 +182,11 @@ def matrix(customers: QuerySet[Customer], filters: DashboardFilters, max_points:
 
 
 def movements(customers: QuerySet[Customer], filters: DashboardFilters, limit: int = 200) -> dict:
-    run = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-finished_at", "-id").first()
-    if run is None:
-        return {"rows": [], "run": None, "upgrades": 0, "downgrades": 0, "matrix": []}
+    # The latest two runs in one query: with only one, no tier could have moved yet.
+    runs = list(ScoringRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-finished_at", "-id")[:2])
+    if not runs:
+        return {"rows": [], "run": None, "first_run": False, "upgrades": 0, "downgrades": 0, "matrix": []}
+    run = runs[0]
     changes = TierChange.objects.filter(run=run, customer__in=customers)
     counts = dict(changes.values_list("direction").annotate(n=Count("id")))
     pairs = [
@@ -199,6 +202,7 @@ def movements(customers: QuerySet[Customer], filters: DashboardFilters, limit: i
     return {
         "rows": rows,
         "run": {"id": run.pk, "as_of": run.as_of, "finished_at": run.finished_at},
+        "first_run": len(runs) == 1,
         "upgrades": counts.get(TierChange.Direction.UPGRADE, 0),
         "downgrades": counts.get(TierChange.Direction.DOWNGRADE, 0),
         "matrix": pairs,
@@ -258,7 +262,9 @@ def funnel(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
 
 
 def activity(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
-    """Visits per rep in the period, and key accounts not visited in 30/60/90 days."""
+    """Visits per rep in the period, with their check-ins farther than KAM_CHECKIN_MAX_METERS
+    from the customer's site (counted in SQL, in the same grouped query), and key accounts not
+    visited in 30/60/90 days."""
     start, end = filters.period()
     tz = timezone.get_current_timezone()
     since = timezone.datetime.combine(start, timezone.datetime.min.time(), tzinfo=tz)
@@ -266,13 +272,17 @@ def activity(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
     per_rep = (
         Visit.objects.filter(customer__in=customers, occurred_at__gte=since, occurred_at__lt=until)
         .values("by_id", *(f"by__{name}" for name in DISPLAY_NAME_FIELDS))
-        .annotate(visits=Count("id"), customers=Count("customer_id", distinct=True))
+        .annotate(
+            visits=Count("id"),
+            customers=Count("customer_id", distinct=True),
+            far_checkins=Count("id", filter=checkin_far()),
+        )
         .order_by("-visits", "by__username")
     )
     rows = [
         {"rep": row["by_id"], "username": row["by__username"],
          "name": user_display_name(**{name: row[f"by__{name}"] for name in DISPLAY_NAME_FIELDS}),
-         "visits": row["visits"], "customers": row["customers"]}
+         "visits": row["visits"], "customers": row["customers"], "far_checkins": row["far_checkins"]}
         for row in per_rep
     ]  # fmt: skip
     now = timezone.now()

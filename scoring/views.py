@@ -4,6 +4,7 @@ and the manager dashboard."""
 from dataclasses import asdict
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -79,6 +80,9 @@ def customer_history_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """HTML panel for the customer page: score, tier and ABC class in each run."""
     customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
     history = selectors.customer_score_history(customer=customer, limit=24)
+    tiers = dict(Tier.choices)  # the tier as the page's language names it
+    for row in history:
+        row["tier_label"] = tiers.get(row["tier"], row["tier"])
     return render(request, "scoring/customer_history_panel.html", {"customer": customer, "history": history})
 
 
@@ -113,8 +117,11 @@ def _chart_labels() -> dict:
         "reached": _("Reached"),
         "visits": _("Visits"),
         "visited_customers": _("Customers visited"),
+        "far_checkins": _("Far check-ins"),
         "avg_score": _("Average score"),
         "no_data": _("No data for these filters."),
+        "first_run": _("Only one scoring run so far: tiers move from the second run on."),
+        "hhi_figure": _("HHI"),
         "load_error": _("Could not load this chart. Try again."),
         "period_invalid": _("The period must end on or after its start."),
         "none": "—",
@@ -140,5 +147,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "customer_url": reverse("accounts:customer-detail", args=[0]),
         "tiers": Tier.choices,
         "labels": _chart_labels(),
+        "checkin_max_meters": settings.KAM_CHECKIN_MAX_METERS,
     }
     return render(request, "scoring/dashboard.html", context)

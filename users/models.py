@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import Audited
+from web.names import check_names
 from web.text import CleanText
 
 
@@ -101,3 +102,7 @@ class Team(CleanText, Audited, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        check_names(name=self.name)

@@ -52,8 +52,11 @@ def test_create_with_only_a_name_gives_the_caller_ownership_and_empty_scores(api
     assert set(body) == {
         "id",
         "name",
+        "credit_code",
         "industry",
         "region",
+        "latitude",
+        "longitude",
         "parent",
         "source",
         "referred_by",
@@ -365,10 +368,11 @@ def portfolio(rep, manager):
     [
         ({"tier": "gold"}, ["乙"]),
         ({"abc_class": "C"}, ["丙"]),
-        ({"status": "prospect"}, ["丁", "丙"]),
+        # In name order, which is pinyin order: 丙 bing, 丁 ding, 甲 jia, 乙 yi.
+        ({"status": "prospect"}, ["丙", "丁"]),
         ({"region": "华东"}, ["丙", "甲"]),
         ({"industry": "电子"}, ["丙", "乙"]),
-        ({"is_key_account": "true"}, ["乙", "甲"]),
+        ({"is_key_account": "true"}, ["甲", "乙"]),
         ({"is_key_account": "false"}, ["丙"]),
         ({"region": "华东", "industry": "电子"}, ["丙"]),
         ({"search": "甲"}, ["甲"]),
@@ -383,7 +387,7 @@ def test_customer_filters(api_client, manager, portfolio, params, expected):
 def test_owner_filter(api_client, manager, rep, portfolio):
     api_client.force_authenticate(manager)
 
-    assert names(api_client.get("/api/v1/customers/", {"owner": rep.pk})) == ["乙", "甲"]
+    assert names(api_client.get("/api/v1/customers/", {"owner": rep.pk})) == ["甲", "乙"]  # jia, yi
 
 
 def test_search_finds_a_customer_by_a_contacts_name(api_client, rep):

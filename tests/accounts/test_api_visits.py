@@ -202,7 +202,12 @@ def test_a_visit_without_follow_up_cannot_be_marked_done(api_client, rep, custom
 
 
 def test_a_new_follow_up_date_opens_the_follow_up_again(api_client, rep, customer):
-    visit = VisitFactory(customer=customer, follow_up_on=date(2025, 3, 8), follow_up_done_at=timezone.now())
+    visit = VisitFactory(
+        customer=customer,
+        occurred_at=datetime(2025, 3, 1, 10, tzinfo=SHANGHAI),
+        follow_up_on=date(2025, 3, 8),
+        follow_up_done_at=timezone.now(),
+    )
     api_client.force_authenticate(rep)
 
     response = api_client.patch(f"/api/v1/visits/{visit.pk}/", {"follow_up_on": "2025-04-01"}, format="json")

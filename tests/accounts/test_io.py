@@ -65,7 +65,8 @@ def test_a_manager_exports_the_customers_of_the_team(client, rep, manager, other
 
     client.force_login(manager)
 
-    assert [row["name"] for row in csv_rows(client.get(CSV_URL))] == ["乙有限公司", "甲有限公司"]
+    # In pinyin order: 甲 jia before 乙 yi.
+    assert [row["name"] for row in csv_rows(client.get(CSV_URL))] == ["甲有限公司", "乙有限公司"]
 
 
 def test_an_account_team_member_exports_the_shared_customer(client, rep, other_rep):

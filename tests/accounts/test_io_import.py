@@ -78,7 +78,7 @@ def test_templates_are_csv_headers_with_bom(client, rep):
     customers = client.get(CUSTOMERS_URL + "template.csv")
     transactions = client.get(TRANSACTIONS_URL + "template.csv")
     assert customers.status_code == transactions.status_code == 200
-    assert customers.content.startswith(b"\xef\xbb\xbfname,industry,region,status,source,owner")
+    assert customers.content.startswith(b"\xef\xbb\xbfname,credit_code,industry,region,status,source,owner")
     assert (
         transactions.content
         == b"\xef\xbb\xbfcustomer_id,customer,reference,date,amount,margin,description\r\n"

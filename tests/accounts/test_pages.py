@@ -223,8 +223,8 @@ def test_the_customer_page_shows_committee_timeline_sales_and_competitors(client
     assert "介绍新产品线" in html
     assert "<span>王建国</span>" in html
     assert f'action="/visits/{visit.pk}/follow-up-done/"' in html
-    assert 'data-testid="sales-12m">120000<' in html
-    assert 'data-testid="sales-prev-12m">100000<' in html
+    assert 'data-testid="sales-12m">¥120,000<' in html
+    assert 'data-testid="sales-prev-12m">¥100,000<' in html
     assert 'data-testid="sales-growth" class="up">+20.0%<' in html
     assert html.count('data-testid="trend-bar"') == 12
     assert 'data-amount="120000.00"' in html
@@ -401,3 +401,24 @@ def test_export_links_carry_the_current_filters(client, rep):
     client.force_login(rep)
     html = client.get("/customers/", {"region": "华东", "ordering": "-score"}).content.decode()
     assert "/customers/export.csv?region=%E5%8D%8E%E4%B8%9C&amp;ordering=-score" in html
+
+
+def test_money_reads_with_separators_on_the_customer_page_and_list(client, rep):
+    # Given a customer whose last 12 months come to ¥1,848,160, and one with only a credit note
+    big = CustomerFactory(owner=rep, name="南京百川生物医药有限公司", sales_12m=Decimal("1848160.00"))
+    TransactionFactory(customer=big, occurred_on=timezone.localdate(), amount=Decimal("1848160.00"))
+    credited = CustomerFactory(owner=rep, name="杭州退货测试有限公司", sales_12m=Decimal("-12345.00"))
+    TransactionFactory(customer=credited, occurred_on=timezone.localdate(), amount=Decimal("-12345.00"))
+    client.force_login(rep)
+
+    # Then the customer page and the list show the exact figure, in Chinese and in English alike
+    for language in ("zh-hans", "en"):
+        detail = page_html(client.get(f"/customers/{big.pk}/", HTTP_ACCEPT_LANGUAGE=language))
+        listed = page_html(client.get("/customers/", HTTP_ACCEPT_LANGUAGE=language))
+        assert 'data-testid="sales-12m">¥1,848,160<' in detail
+        assert 'data-testid="sales-prev-12m">¥0<' in detail
+        assert 'class="num">¥1,848,160</td>' in listed
+        assert 'class="num">-¥12,345</td>' in listed
+        assert "1848160" not in detail.replace('data-amount="1848160.00"', "")
+    credited_page = page_html(client.get(f"/customers/{credited.pk}/"))
+    assert 'data-testid="sales-12m">-¥12,345<' in credited_page

@@ -31,7 +31,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.conf import settings
@@ -226,6 +226,8 @@ PAGES: dict[str, Entry] = {
     "customers/<pk>/visits/new/": page(ANY, customer=True),
     "visits/new/": page(ANY),
     "visits/<pk>/follow-up-done/": page(POST_REDIRECT, customer=True, pk="visit"),
+    # The visit's check-in becomes its customer's site: anyone who sees the customer may.
+    "visits/<pk>/use-as-site/": page(POST_REDIRECT, customer=True, pk="visit"),
     # Exports list only the visible customers, so everyone signed in may export.
     "customers/export.csv": page(GET_ONLY),
     "customers/export.xlsx": page(GET_ONLY),
@@ -286,6 +288,8 @@ API_ROUTES: dict[str, Entry] = {
     # Accounts.
     "api/v1/customers/": collection({"name": "矩阵新客户有限公司"}, names_customer=False),
     "api/v1/customers/<pk>/": detail("customer", {"notes": "矩阵"}),
+    # Near matches of a name (可能重复) for everyone signed in; without `name` it is a 400.
+    "api/v1/customers/possible-duplicates/": api({"GET": 400, "HEAD": 400, "OPTIONS": 200}),
     "api/v1/contacts/": collection({"customer": "customer", "name": "矩阵联系人"}),
     "api/v1/contacts/<pk>/": detail("contact", {"title": "采购总监"}),
     "api/v1/visits/": collection({"customer": "customer", "occurred_at": "2025-06-02T10:00:00+08:00"}),
@@ -331,6 +335,9 @@ for _plain in ("teams", "customers", "contacts", "visits", "transactions"):
     API_ROUTES[f"api/v1/{_plain}.<format>"] = API_ROUTES[f"api/v1/{_plain}/"]
     API_ROUTES[f"api/v1/{_plain}/<pk>.<format>"] = API_ROUTES[f"api/v1/{_plain}/<pk>/"]
 API_ROUTES["api/v1/visits/<pk>/follow-up-done.<format>"] = API_ROUTES["api/v1/visits/<pk>/follow-up-done/"]
+API_ROUTES["api/v1/customers/possible-duplicates.<format>"] = API_ROUTES[
+    "api/v1/customers/possible-duplicates/"
+]
 
 ROUTES: dict[str, Entry] = {**PAGES, **API_ROUTES}
 
@@ -410,7 +417,12 @@ def _build_world() -> World:
     rep = users["rep"]
     customer = CustomerFactory(owner=rep, name="矩阵客户")
     contact = ContactFactory(customer=customer)
-    visit = VisitFactory(customer=customer, follow_up_on=AS_OF + timedelta(days=7))
+    # Dated on AS_OF, so its follow-up a week later is after it (a follow-up cannot precede its visit).
+    visit = VisitFactory(
+        customer=customer,
+        occurred_at=datetime.combine(AS_OF, time(10), tzinfo=timezone.get_current_timezone()),
+        follow_up_on=AS_OF + timedelta(days=7),
+    )
     # The transaction sits on a second customer of the rep's, so the first one may be deleted.
     transaction_row = TransactionFactory(customer=CustomerFactory(owner=rep, name="矩阵第二客户"))
     opportunity = OpportunityFactory(customer=customer)

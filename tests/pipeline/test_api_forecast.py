@@ -22,18 +22,18 @@ def book(rep, other_rep, manager):
     north = CustomerFactory(owner=manager, region="华北", tier="iron")
     rows = {
         "a": OpportunityFactory(customer=east, expected_amount=Decimal(100_000), probability=10,
-                                expected_close_on=date(2026, 12, 15)),
+                                expected_close_on=date(2036, 12, 15)),
         "b": OpportunityFactory(customer=east, expected_amount=Decimal(200_000), probability=60,
-                                stage="relationship", expected_close_on=date(2026, 12, 1)),
+                                stage="relationship", expected_close_on=date(2036, 12, 1)),
         "c": OpportunityFactory(customer=east, expected_amount=Decimal(50_000), probability=80, stage="closing",
-                                expected_close_on=date(2027, 1, 10)),
+                                expected_close_on=date(2037, 1, 10)),
         "d": OpportunityFactory(customer=north, expected_amount=Decimal(400_000), probability=25,
                                 stage="information"),
         "won": OpportunityFactory(customer=east, stage="won", probability=100),
         "lost1": OpportunityFactory(customer=east, stage="lost", probability=0, lost_reason="价格"),
         "lost2": OpportunityFactory(customer=north, stage="lost", probability=0, lost_reason="价格"),
         "hidden": OpportunityFactory(customer=CustomerFactory(owner=other_rep), expected_amount=Decimal(999_999),
-                                     probability=80, stage="closing", expected_close_on=date(2026, 12, 20)),
+                                     probability=80, stage="closing", expected_close_on=date(2036, 12, 20)),
     }  # fmt: skip
     now = timezone.now()
     for opportunity, from_stage, days in [
@@ -62,8 +62,8 @@ def test_the_managers_forecast_by_hand(api_client, manager, rep, team, book):
 
     assert body["open"] == {"count": 4, "amount": "750000.00", "weighted": "270000.00"}
     assert body["by_month"] == [
-        {"month": "2026-12-01", "count": 2, "amount": "300000.00", "weighted": "130000.00"},
-        {"month": "2027-01-01", "count": 1, "amount": "50000.00", "weighted": "40000.00"},
+        {"month": "2036-12-01", "count": 2, "amount": "300000.00", "weighted": "130000.00"},
+        {"month": "2037-01-01", "count": 1, "amount": "50000.00", "weighted": "40000.00"},
         {"month": None, "count": 1, "amount": "400000.00", "weighted": "100000.00"},
     ]
     assert body["by_owner"] == [
@@ -119,7 +119,7 @@ def test_an_admin_forecasts_everything(api_client, admin_user, book):
     [
         ({"region": "华东"}, "170000.00"),
         ({"tier": "iron"}, "100000.00"),
-        ({"close_month": "2026-12"}, "130000.00"),
+        ({"close_month": "2036-12"}, "130000.00"),
         ({"owner": "manager"}, "100000.00"),
         ({"team": "team"}, "170000.00"),
         ({"region": "华南"}, "0.00"),

@@ -73,9 +73,9 @@ def test_the_representation_has_every_documented_key(api_client, rep, opportunit
 
     assert set(body) == {
         "id", "customer", "customer_name", "title", "expected_amount", "stage", "probability",
-        "probability_overridden", "weighted_amount", "expected_close_on", "owner", "owner_name", "obstacles",
-        "expected_cost", "development_plan", "lost_reason", "stage_entered_at", "closed_at", "created_at",
-        "updated_at",
+        "probability_overridden", "weighted_amount", "expected_close_on", "is_overdue", "owner", "owner_name",
+        "obstacles", "expected_cost", "development_plan", "lost_reason", "stage_entered_at", "closed_at",
+        "created_at", "updated_at",
     }  # fmt: skip
 
 

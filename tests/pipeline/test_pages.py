@@ -173,8 +173,8 @@ def spread(rep, manager, prospect, gate_items):
     """Opportunities in several stages, owners and months."""
     other_customer = CustomerFactory(owner=rep, region="华北", tier="iron")
     rows = [
-        OpportunityFactory(customer=prospect, expected_amount=Decimal(100_000), expected_close_on=date(2026, 12, 15)),
-        OpportunityFactory(customer=prospect, expected_amount=Decimal(50_000), expected_close_on=date(2027, 1, 5)),
+        OpportunityFactory(customer=prospect, expected_amount=Decimal(100_000), expected_close_on=date(2036, 12, 15)),
+        OpportunityFactory(customer=prospect, expected_amount=Decimal(50_000), expected_close_on=date(2037, 1, 5)),
         OpportunityFactory(customer=other_customer, stage="evaluation", probability=40, expected_amount=Decimal(200_000)),
         OpportunityFactory(customer=prospect, stage="closing", probability=80, expected_amount=Decimal(300_000),
                            owner=manager),
@@ -206,7 +206,7 @@ def test_board_columns_count_and_sum(client, rep, spread, theirs):
     [
         ({"region": "华北"}, [2]),
         ({"tier": "gold"}, [0, 1, 3, 4, 5]),
-        ({"close_month": "2026-12"}, [0]),
+        ({"close_month": "2036-12"}, [0]),
         ({"owner": "{manager}"}, [3]),
         ({"team": "{team}"}, [0, 1, 2, 4, 5]),  # the manager manages the team, is not a member
     ],
@@ -540,8 +540,8 @@ def test_the_forecast_page(client, rep, spread):
     # Open: 100k×10% + 50k×10% + 200k×40% + 300k×80% = 335k.
     assert 'data-testid="open-weighted" data-value="335000.00"' in html
     assert re.findall(r'data-testid="forecast-row" data-weighted="([\d.]+)"', html)[:3] == [
-        "10000.00",  # 2026-12
-        "5000.00",  # 2027-01
+        "10000.00",  # 2036-12
+        "5000.00",  # 2037-01
         "320000.00",  # no date
     ]
     filtered = page_html(client.get("/pipeline/forecast/", {"region": "华北"}))
@@ -648,3 +648,33 @@ def test_an_admin_sees_everything(client, admin_user, opportunity, theirs):
     UserFactory(role=Role.REP)
     client.force_login(admin_user)
     assert sorted(card_ids(page_html(client.get("/pipeline/")))) == sorted([opportunity.pk, theirs.pk])
+
+
+def test_money_is_short_on_the_board_and_tiles_and_exact_in_tables(client, rep, prospect, gate_items):
+    # Given an opportunity of ¥1,848,160 at 50%
+    big = OpportunityFactory(customer=prospect, probability=50, expected_amount=Decimal("1848160.00"))
+    client.force_login(rep)
+
+    # Then in Chinese the board card and column show 万, the exact figure on hover
+    board = page_html(client.get("/pipeline/"))
+    card = re.search(rf'id="card-{big.pk}".*?</dl>', board, flags=re.S).group(0)
+    assert '<span class="money" title="¥1,848,160">¥184.8万</span>' in card
+    assert (
+        '<span data-testid="column-amount"><span class="money" title="¥1,848,160">¥184.8万</span></span>'
+        in board
+    )
+    assert '<span class="money" title="¥924,080">¥92.4万</span>' in board  # the column's weighted sum
+    # the forecast tiles likewise, its tables exactly; the list and the opportunity page exactly
+    forecast = page_html(client.get("/pipeline/forecast/"))
+    assert 'data-value="1848160.00"><span class="money" title="¥1,848,160">¥184.8万</span>' in forecast
+    assert '<td class="num hide-phone">¥1,848,160</td>' in forecast
+    assert '<td class="num">¥924,080</td>' in forecast
+    listed = page_html(client.get("/pipeline/list/"))
+    assert 'data-testid="opportunity-amount">¥1,848,160</td>' in listed
+    detail = page_html(client.get(f"/pipeline/opportunities/{big.pk}/"))
+    assert 'data-testid="opportunity-amount">¥1,848,160</dd>' in detail
+
+    # And in English the board keeps the exact figure, no 万
+    english = page_html(client.get("/pipeline/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert '<span class="money">¥1,848,160</span>' in english
+    assert "万" not in english

@@ -227,11 +227,11 @@ def test_forecast_sums(rep, other_rep, manager, team, gate_items):
     mine = CustomerFactory(owner=rep)
     theirs = CustomerFactory(owner=other_rep)
     OpportunityFactory(customer=mine, expected_amount=Decimal(100_000), probability=10,
-                       expected_close_on=date(2026, 12, 15))  # fmt: skip
+                       expected_close_on=date(2036, 12, 15))  # fmt: skip
     OpportunityFactory(customer=mine, expected_amount=Decimal(200_000), probability=60, stage="relationship",
-                       expected_close_on=date(2026, 12, 1))  # fmt: skip
+                       expected_close_on=date(2036, 12, 1))  # fmt: skip
     OpportunityFactory(customer=mine, expected_amount=Decimal(50_000), probability=80, stage="closing",
-                       expected_close_on=date(2027, 1, 10))  # fmt: skip
+                       expected_close_on=date(2037, 1, 10))  # fmt: skip
     OpportunityFactory(customer=mine, stage="won", probability=100)
     OpportunityFactory(customer=mine, stage="lost", probability=0, lost_reason="价格")
     OpportunityFactory(customer=mine, stage="lost", probability=0, lost_reason="价格")
@@ -244,7 +244,7 @@ def test_forecast_sums(rep, other_rep, manager, team, gate_items):
         row["month"].strftime("%Y-%m") if row["month"] else None: row["weighted"]
         for row in result["by_month"]
     }
-    assert months == {"2026-12": Decimal("130000.00"), "2027-01": Decimal("40000.00")}
+    assert months == {"2036-12": Decimal("130000.00"), "2037-01": Decimal("40000.00")}
     assert result["by_owner"][0]["weighted"] == Decimal("170000.00")
     assert result["by_team"][0]["name"] == "华东大客户部"
     assert result["win_rate"] == Decimal("33.33")

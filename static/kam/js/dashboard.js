@@ -20,12 +20,12 @@
     try { return new Intl.NumberFormat(lang, options); } catch (error) { return new Intl.NumberFormat(undefined, options); }
   }
   var decimal = numberFormat({ maximumFractionDigits: 2 });
-  var whole = numberFormat({ maximumFractionDigits: 0 });
   function missing(value) { return value === null || value === undefined || value === ""; }
   function num(value) { return missing(value) ? L.none : decimal.format(Number(value)); }
-  var compact = numberFormat({ notation: "compact", maximumFractionDigits: 1 });
-  function money(value) { return missing(value) ? L.none : "¥" + whole.format(Number(value)); }
-  function moneyShort(value) { return "¥" + compact.format(Number(value)); }
+  // Money by the one rule (static/kam/js/money.js): exact in the tables, short (万/亿 in Chinese)
+  // in chart labels, axes, tooltips and the figures above a chart, with the exact one on hover.
+  function money(value) { return missing(value) ? L.none : window.kamMoney(value); }
+  function moneyShort(value) { return missing(value) ? L.none : window.kamMoney(value, { short: true }); }
   function pct(value) { return missing(value) ? L.none : decimal.format(Number(value)) + "%"; }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function day(iso) {
@@ -88,9 +88,13 @@
       body.appendChild(tr);
     });
   }
-  function figure(card, name, text) {
+  function figure(card, name, text, title) {
     var dd = card.querySelector("[data-figure=" + name + "]");
-    if (dd) dd.textContent = text;
+    if (!dd) return;
+    dd.textContent = text;
+    var more = Boolean(title) && title !== text;  // a short figure: the exact one on hover
+    if (more) dd.title = title; else dd.removeAttribute("title");
+    dd.classList.toggle("money", more);
   }
 
   // --- charts -----------------------------------------------------------------------------
@@ -137,7 +141,9 @@
       return [tierCell(row.tier), td(num(row.count), "num"), td(money(row.revenue), "num"), td(pct(row.revenue_share), "num")];
     }));
     if (!count) return message(chart, L.no_data);
-    // A pyramid, platinum at the top: the band widths show the tier's place; the labels carry the numbers.
+    // A pyramid, platinum at the top: the band widths show the tier's place; the labels carry the
+    // numbers. A tier with no customer gets no band (the table still lists it with 0).
+    rows = rows.filter(function (row) { return row.count > 0; });
     show(chart, {
       tooltip: {
         trigger: "item",
@@ -168,7 +174,7 @@
   draw.pareto = function (card, data, chart) {
     var rows = data.rows;
     figure(card, "a_customer_share", pct(data.a_customer_share));
-    figure(card, "revenue_12m", money(data.revenue_12m));
+    figure(card, "revenue_12m", moneyShort(data.revenue_12m), money(data.revenue_12m));
     fill(card, "table-pareto", rows.map(function (row) {
       return [td(num(row.customers), "num"), td(pct(row.customer_share), "num"), td(pct(row.revenue_share), "num")];
     }));
@@ -234,7 +240,7 @@
           var d = p.data;
           return "<strong>" + escapeHtml(d.name) + "</strong><br>" + escapeHtml(L.potential) + ": " +
             (d.potential ? d.potential : escapeHtml(L.not_rated)) + "<br>" + escapeHtml(L.value_rank) + ": " + num(d.value[1]) +
-            "<br>" + escapeHtml(L.sales_12m) + ": " + money(d.sales);
+            "<br>" + escapeHtml(L.sales_12m) + ": " + moneyShort(d.sales);
         }
       },
       xAxis: {
@@ -289,6 +295,8 @@
       change.textContent = (up ? "↑ " : "↓ ") + (L.directions[row.direction] || row.direction);
       return [td(customerLink(row.customer, row.name)), tierCell(row.from_tier), tierCell(row.to_tier), td(change)];
     }));
+    card.dataset.firstRun = data.first_run ? "true" : "false";
+    if (data.first_run) return message(chart, L.first_run);  // nothing could have moved yet
     if (!data.matrix.length) return message(chart, L.no_data);
     var top = 1;
     var cells = [];
@@ -326,38 +334,41 @@
       if (row.warning) cells.className = "warn";
       return cells;
     }));
+    var hhi = data.rows.filter(function (row) { return row.measure === "hhi"; })[0];
+    figure(card, "hhi", hhi ? num(hhi.value) : L.none);
+    figure(card, "hhi_limit", hhi ? num(hhi.limit) : L.none);
     if (!Number(data.revenue_12m)) return message(chart, L.no_data);
-    // Each measure as a share of its limit, so one axis shows how close to the limit each one is.
-    var bars = data.rows.map(function (row) {
-      var ratio = row.limit ? Number(row.value) / Number(row.limit) * 100 : 0;
-      return {
-        value: Math.round(ratio * 10) / 10, row: row,
-        itemStyle: { color: row.warning ? DANGER : OK, borderRadius: [0, 4, 4, 0] }
-      };
-    });
-    var highest = Math.max.apply(null, bars.map(function (bar) { return bar.value; }).concat([100]));
+    // The revenue shares on one percent axis, each with its own limit; the HHI (another unit) is a figure above.
+    var shares = data.rows.filter(function (row) { return row.measure !== "hhi"; });
+    var highest = Math.max.apply(null, shares.map(function (row) { return Math.max(Number(row.value), Number(row.limit)); }));
     show(chart, {
-      grid: { left: 12, right: 72, top: 30, bottom: 12 },
+      grid: { left: 12, right: 56, top: 30, bottom: 12 },
       tooltip: {
         trigger: "item",
         formatter: function (p) {
           var row = p.data.row;
-          return escapeHtml(L.measures[row.measure]) + ": " + format(row, row.value) + "<br>" +
-            escapeHtml(L.limit) + ": " + format(row, row.limit);
+          return escapeHtml(L.measures[row.measure]) + ": " + pct(row.value) + "<br>" + escapeHtml(L.limit) + ": " + pct(row.limit);
         }
       },
-      xAxis: { type: "value", min: 0, max: Math.ceil(highest / 50) * 50, axisLabel: { color: MUTED, formatter: "{value}%" },
-        splitLine: { lineStyle: { color: LINE } } },
-      yAxis: { type: "category", inverse: true, data: data.rows.map(function (row) { return L.measures[row.measure]; }),
+      xAxis: { type: "value", min: 0, max: Math.min(100, Math.ceil(highest / 10) * 10 + 10),
+        axisLabel: { color: MUTED, formatter: "{value}%" }, splitLine: { lineStyle: { color: LINE } } },
+      yAxis: { type: "category", inverse: true, data: shares.map(function (row) { return L.measures[row.measure]; }),
         axisLabel: { color: MUTED, width: 96, overflow: "break" } },
-      series: [{
-        type: "bar", data: bars, barWidth: "45%",
-        label: { show: true, position: "right", color: "#1d2430", formatter: function (p) { return format(p.data.row, p.data.row.value); } },
-        markLine: {
-          symbol: "none", silent: true, lineStyle: { color: DANGER, type: "dashed" },
-          label: { formatter: L.limit, color: DANGER, position: "insideEndTop" }, data: [{ xAxis: 100 }]
+      series: [
+        {
+          type: "bar", barWidth: "45%",
+          data: shares.map(function (row) {
+            return { value: Number(row.value), row: row, itemStyle: { color: row.warning ? DANGER : OK, borderRadius: [0, 4, 4, 0] } };
+          }),
+          label: { show: true, position: "right", color: "#1d2430", formatter: function (p) { return pct(p.data.row.value); } }
+        },
+        {
+          // Each share's limit, drawn on its own bar's row.
+          type: "scatter", symbol: "rect", symbolSize: [3, 26], silent: true, itemStyle: { color: DANGER },
+          data: shares.map(function (row, index) { return { value: [Number(row.limit), index], row: row }; }),
+          tooltip: { show: false }
         }
-      }]
+      ]
     });
   };
 
@@ -373,7 +384,7 @@
       grid: { left: 12, right: 24, top: 30, bottom: 12 },
       tooltip: {
         trigger: "item",
-        formatter: function (p) { return escapeHtml(p.data.name) + "<br>" + escapeHtml(L.sales_12m) + ": " + money(p.data.value); }
+        formatter: function (p) { return escapeHtml(p.data.name) + "<br>" + escapeHtml(L.sales_12m) + ": " + moneyShort(p.data.sales); }
       },
       xAxis: { type: "value", name: L.sales_12m, nameTextStyle: axisText, splitLine: { lineStyle: { color: LINE } },
         axisLabel: { color: MUTED, formatter: moneyShort, hideOverlap: true } },
@@ -382,7 +393,7 @@
       series: [{
         type: "bar", cursor: "pointer", barMaxWidth: 18,
         data: top.map(function (row) {
-          return { id: row.id, name: row.name, value: Number(row.sales_12m), itemStyle: { color: TIER_COLORS[row.tier] || DANGER } };
+          return { id: row.id, name: row.name, value: Number(row.sales_12m), sales: row.sales_12m, itemStyle: { color: TIER_COLORS[row.tier] || DANGER } };
         })
       }]
     });
@@ -391,7 +402,8 @@
   draw.funnel = function (card, data, chart) {
     var rows = data.rows;
     figure(card, "won", num(data.won));
-    figure(card, "lost", num(data.lost.count) + " · " + money(data.lost.amount));
+    figure(card, "lost", num(data.lost.count) + " · " + moneyShort(data.lost.amount),
+      num(data.lost.count) + " · " + money(data.lost.amount));
     fill(card, "table-funnel", rows.map(function (row) {
       return [td(L.stages[row.stage] || row.stage), td(num(row.count), "num"), td(money(row.amount), "num"),
         td(num(row.reached), "num hide-phone"), td(pct(row.conversion_to_next), "num"), td(num(row.avg_days), "num")];
@@ -404,7 +416,7 @@
         formatter: function (p) {
           var row = p.data.row;
           return escapeHtml(L.stages[row.stage] || row.stage) + "<br>" + escapeHtml(L.reached) + ": " + num(row.reached) +
-            "<br>" + money(row.amount) + (missing(row.conversion_to_next) ? "" : "<br>→ " + pct(row.conversion_to_next));
+            "<br>" + moneyShort(row.amount) + (missing(row.conversion_to_next) ? "" : "<br>→ " + pct(row.conversion_to_next));
         }
       },
       series: [{
@@ -432,7 +444,8 @@
     });
     figure(card, "period", "(" + day(data.period.start) + " – " + day(data.period.end) + ")");
     fill(card, "table-activity", data.rows.map(function (row) {
-      return [td(row.name || L.none), td(num(row.visits), "num"), td(num(row.customers), "num")];
+      return [td(row.name || L.none), td(num(row.visits), "num"), td(num(row.customers), "num"),
+        td(num(row.far_checkins), row.far_checkins ? "num far" : "num")];
     }));
     fill(card, "table-neglected", data.neglected.map(function (row) {
       return [td(customerLink(row.id, row.name)), td(row.owner_name || L.none), td(day(row.last_visit_at))];
@@ -448,7 +461,8 @@
         axisLabel: { color: MUTED, width: 90, overflow: "truncate" } },
       series: [
         { type: "bar", name: L.visits, data: reps.map(function (row) { return row.visits; }), itemStyle: { color: BRAND }, barMaxWidth: 16 },
-        { type: "bar", name: L.visited_customers, data: reps.map(function (row) { return row.customers; }), itemStyle: { color: ACCENT }, barMaxWidth: 16 }
+        { type: "bar", name: L.visited_customers, data: reps.map(function (row) { return row.customers; }), itemStyle: { color: ACCENT }, barMaxWidth: 16 },
+        { type: "bar", name: L.far_checkins, data: reps.map(function (row) { return row.far_checkins; }), itemStyle: { color: DANGER }, barMaxWidth: 16 }
       ]
     });
   };
