@@ -154,7 +154,25 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(own)
 
 
-class Customer(CleanText, Audited, models.Model):
+class DerivedFromName:
+    """Model mixin: columns that are pure functions of `name` (NAME_DERIVED, set by the model's
+    `derive_from_name`), kept in step on every save that writes the name."""
+
+    NAME_DERIVED: tuple[str, ...] = ()
+
+    def derive_from_name(self) -> None:
+        raise NotImplementedError
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "name" in update_fields:  # not when only other columns are written
+            self.derive_from_name()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *self.NAME_DERIVED}
+        super().save(*args, **kwargs)
+
+
+class Customer(DerivedFromName, CleanText, Audited, models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_normalised = models.CharField(max_length=200, editable=False)
     # What search and name order need, derived from the name on every write (pinyin order).
@@ -304,14 +322,6 @@ class Customer(CleanText, Audited, models.Model):
     # writes (customers_create, the import) call before they insert.
     NAME_DERIVED = ("name_normalised", "name_pinyin", "name_initials")
 
-    def save(self, *args, **kwargs):
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or "name" in update_fields:  # not when only other columns are written
-            self.derive_from_name()
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, *self.NAME_DERIVED}
-        super().save(*args, **kwargs)
-
     def derive_from_name(self) -> None:
         self.name_normalised = normalise_company_name(self.name)
         self.name_pinyin, self.name_initials = _fitted(self, pinyin_columns(self.name))
@@ -395,7 +405,7 @@ class Attitude(models.TextChoices):
     OPPONENT = "opponent", _("Opponent")
 
 
-class Contact(CleanText, Audited, models.Model):
+class Contact(DerivedFromName, CleanText, Audited, models.Model):
     """A person at a customer, seen as a member of its buying committee.
 
     `phone` is a mainland mobile, a landline with its area code or an international number,
@@ -485,14 +495,6 @@ class Contact(CleanText, Audited, models.Model):
 
     # As Customer's: pure functions of the name, read as a person's (the surname first).
     NAME_DERIVED = ("name_pinyin", "name_initials")
-
-    def save(self, *args, **kwargs):
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or "name" in update_fields:  # not when only other columns are written
-            self.derive_from_name()
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, *self.NAME_DERIVED}
-        super().save(*args, **kwargs)
 
     def derive_from_name(self) -> None:
         self.name_pinyin, self.name_initials = _fitted(self, pinyin_columns(self.name, person=True))

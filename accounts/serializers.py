@@ -74,10 +74,22 @@ class CreditCodeField(serializers.CharField):
         return normalise_credit_code(super().to_internal_value(data))
 
 
+class LocationPairMixin:
+    """A serializer with `latitude` and `longitude`: both or neither, as the model's constraint says."""
+
+    def validate(self, attrs):
+        latitude = attrs.get("latitude", getattr(self.instance, "latitude", None))
+        longitude = attrs.get("longitude", getattr(self.instance, "longitude", None))
+        if (latitude is None) != (longitude is None):
+            message = _("Send both latitude and longitude, or neither.")
+            raise serializers.ValidationError({"latitude": [message], "longitude": [message]})
+        return attrs
+
+
 # --- Customers -------------------------------------------------------------------------------
 
 
-class CustomerSerializer(ApiModelSerializer):
+class CustomerSerializer(LocationPairMixin, ApiModelSerializer):
     """A customer, with the scoring results (read-only, null until the first scoring run)."""
 
     parent = VisibleCustomerField(required=False, allow_null=True)
@@ -137,14 +149,6 @@ class CustomerSerializer(ApiModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at", *Customer.SCORING_FIELDS]
         extra_kwargs = {"score": {"coerce_to_string": False}}
-
-    def validate(self, attrs):
-        latitude = attrs.get("latitude", getattr(self.instance, "latitude", None))
-        longitude = attrs.get("longitude", getattr(self.instance, "longitude", None))
-        if (latitude is None) != (longitude is None):
-            message = _("Send both latitude and longitude, or neither.")
-            raise serializers.ValidationError({"latitude": [message], "longitude": [message]})
-        return attrs
 
 
 class PossibleDuplicatesQuerySerializer(serializers.Serializer):
@@ -239,7 +243,7 @@ class ContactSerializer(ApiModelSerializer):
 # --- Visits ----------------------------------------------------------------------------------
 
 
-class VisitSerializer(ApiModelSerializer):
+class VisitSerializer(LocationPairMixin, ApiModelSerializer):
     """A visit, call or meeting, logged by the caller (`by`)."""
 
     customer = VisibleCustomerField()
@@ -295,14 +299,6 @@ class VisitSerializer(ApiModelSerializer):
 
     def validate_customer(self, customer):
         return self.unchanged_on_update(customer, "customer")
-
-    def validate(self, attrs):
-        latitude = attrs.get("latitude", getattr(self.instance, "latitude", None))
-        longitude = attrs.get("longitude", getattr(self.instance, "longitude", None))
-        if (latitude is None) != (longitude is None):
-            message = _("Send both latitude and longitude, or neither.")
-            raise serializers.ValidationError({"latitude": [message], "longitude": [message]})
-        return attrs
 
 
 # --- Transactions ----------------------------------------------------------------------------
