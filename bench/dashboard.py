@@ -2,8 +2,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/dashboard.py [--n 100000]
 
-Builds a fresh `kam_bench_dash` database (N customers, 10 transactions each, visits, 20
-reps in 4 teams, opportunities with stage history), runs two scoring runs so movements and
+Builds a fresh `kam_bench_dash` database (N customers, 10 transactions each, visits, a contact
+each, 20 reps in 4 teams, opportunities with stage history), runs two scoring runs so movements and
 trends exist, then requests each endpoint R times as an admin (all customers) and as a
 manager (one team, about a quarter of them), in-process through Django's test client, and
 prints median and p95 per endpoint next to a floor: `GET /api/v1/me/`, a plain DRF endpoint
@@ -66,6 +66,43 @@ FROM pipeline_opportunity o WHERE o.stage <> 'target';
 """
 
 
+# One contact per customer, named as people are: a surname (none read differently as a surname)
+# and a given name, each with its pinyin and initials, as accounts/pinyin.py would give them.
+SURNAMES = (
+    ("王", "wang", "w"), ("李", "li", "l"), ("张", "zhang", "z"), ("刘", "liu", "l"), ("陈", "chen", "c"),
+    ("杨", "yang", "y"), ("黄", "huang", "h"), ("赵", "zhao", "z"), ("吴", "wu", "w"), ("周", "zhou", "z"),
+    ("徐", "xu", "x"), ("孙", "sun", "s"), ("马", "ma", "m"), ("朱", "zhu", "z"), ("胡", "hu", "h"),
+    ("郭", "guo", "g"), ("何", "he", "h"), ("高", "gao", "g"), ("林", "lin", "l"), ("罗", "luo", "l"),
+)  # fmt: skip
+GIVEN_NAMES = (
+    ("伟", "wei", "w"), ("芳", "fang", "f"), ("娜", "na", "n"), ("敏", "min", "m"), ("静", "jing", "j"),
+    ("丽", "li", "l"), ("强", "qiang", "q"), ("磊", "lei", "l"), ("军", "jun", "j"), ("洋", "yang", "y"),
+    ("勇", "yong", "y"), ("艳", "yan", "y"), ("杰", "jie", "j"), ("涛", "tao", "t"), ("明", "ming", "m"),
+    ("超", "chao", "c"), ("秀英", "xiuying", "xy"), ("霞", "xia", "x"), ("平", "ping", "p"), ("刚", "gang", "g"),
+)  # fmt: skip
+
+
+def _person(column: int) -> str:
+    """The contact's name (0), its pinyin (1) or its initials (2), as an SQL expression."""
+    surname = bench_scoring.sql_array(SURNAMES, column)
+    given = bench_scoring.sql_array(GIVEN_NAMES, column)
+    return f"({surname})[s.f] || ({given})[s.g]"
+
+
+CONTACTS = f"""
+INSERT INTO accounts_contact (customer_id, name, name_pinyin, name_initials, title, department, phone, email, wechat,
+    buying_role, attitude, notes, hometown, interests, tenure, authority, personality, working_style, family,
+    created_at, updated_at)
+SELECT s.id, {_person(0)}, {_person(1)}, {_person(2)}, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
+       now(), now()
+FROM (
+    SELECT id, 1 + (hashint4(id::int * 5 + 1) & 65535) % {len(SURNAMES)} AS f,
+           1 + (hashint4(id::int * 5 + 2) & 65535) % {len(GIVEN_NAMES)} AS g
+    FROM accounts_customer
+) s;
+"""
+
+
 def setup(url: str, n: int) -> None:
     admin = bench_scoring.server_url(url, "postgres")
     bench_scoring.psql(admin, f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
@@ -81,6 +118,7 @@ def setup(url: str, n: int) -> None:
     subprocess.run(
         ["psql", bench, "-v", "ON_ERROR_STOP=1", "-q"], input=PEOPLE.replace("%%", "%"), text=True, check=True
     )
+    subprocess.run(["psql", bench, "-v", "ON_ERROR_STOP=1", "-q"], input=CONTACTS, text=True, check=True)
     bench_scoring.psql(bench, "VACUUM ANALYZE")
 
 

@@ -3,22 +3,27 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/load.py            # build + measure
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/load.py --reuse    # measure again
     DATABASE_URL=... python bench/load.py --quick     # smoke run: 5,000 customers, 3 s per line
+    DATABASE_URL=... python bench/load.py --reuse --only customers,search   # only those lines
 
 Needs wrk, the HTTP load generator (C, one process, Lua scripts): on Debian
 `apt-get install -y wrk`. The requests are shaped by bench/load.lua.
 
-Builds a fresh `kam_bench_load` database with bench/dashboard.py's data builder (N customers,
-10 transactions each, visits, 20 reps in 4 teams, opportunities with a stage history) and two
-scoring runs, or with --reuse keeps the one an earlier run left (migrated to the latest
-schema). Then it starts gunicorn on a free port of 127.0.0.1 as production runs it (DEBUG=0,
+Builds a fresh `kam_bench_load` database (`--database` names another) with bench/dashboard.py's
+data builder (N customers named as Chinese companies are, 10 transactions each, visits, a contact
+each, 20 reps in 4 teams, opportunities with a stage history) and two scoring runs, or with
+--reuse keeps the one an earlier run left (migrated to the latest schema). Then it starts gunicorn on a free port of 127.0.0.1 as production runs it (DEBUG=0,
 the Dockerfile's 3 sync workers, persistent database connections), with the API throttles
 raised far out of the way, and for each line below warms up, then runs wrk for a fixed time:
 
   floor             GET /api/v1/me/ as a rep: the cheapest authenticated DRF endpoint
-  customers         GET /api/v1/customers/ (first page of 50) as a rep, then as a manager
+  customers         GET /api/v1/customers/ (first page of 50, in name order) as a rep, then as a manager
+  search <text>     GET /api/v1/customers/?search=<text>: the Chinese name 南京, its initials nj (as
+                    the rep) and its pinyin nanjing (as the manager); customer and contact names
   customer detail   GET /api/v1/customers/<id>/ as the rep, over 1,000 of their customers in turn
   log a visit       POST /api/v1/visits/ as the rep, a JSON body, a different customer each time
   dashboard <name>  GET /api/v1/dashboard/<name>/ as the manager (--dashboards)
+
+`--only customers,search` measures only the lines whose label starts with one of those words.
 
 The floor is measured first and again after every line. Each line reports requests per
 second, p50 and p99 latency, and the ratio of its RPS and of its p50 to its floor: the mean of
@@ -46,6 +51,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -110,16 +116,16 @@ class Paired:
 # --- Data ------------------------------------------------------------------------------------
 
 
-def build(url: str, n: int) -> None:
+def build(url: str, n: int, database: str) -> None:
     # The dashboard benchmark's builder, pointed at this benchmark's own database.
-    bench_dashboard.DB = DB
+    bench_dashboard.DB = database
     bench_dashboard.setup(url, n)
 
 
-def database_exists(url: str) -> bool:
+def database_exists(url: str, database: str) -> bool:
     found = subprocess.run(
         ["psql", bench_scoring.server_url(url, "postgres"), "-At", "-c",
-         f"SELECT 1 FROM pg_database WHERE datname = '{DB}'"],
+         f"SELECT 1 FROM pg_database WHERE datname = '{database}'"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     return found == "1"
@@ -141,7 +147,7 @@ def prepare(bench: str, tmp: Path) -> Plan:
     from django.db import connection
     from rest_framework.authtoken.models import Token
 
-    from accounts.models import Customer, Visit
+    from accounts.models import Contact, Customer, Visit
     from scoring.models import ScoringRun
     from scoring.services import run_execute, run_request
     from users.models import User
@@ -155,6 +161,7 @@ def prepare(bench: str, tmp: Path) -> Plan:
     stale, _ = Visit.objects.filter(summary=VISIT_SUMMARY).delete()
     if stale:
         bench_scoring.psql(bench, "VACUUM ANALYZE accounts_visit")
+    check_pinyin(Customer, Contact)
     rep = User.objects.get(username=REP)
     manager = User.objects.get(username=MANAGER)
     ids = list(Customer.objects.visible_to(rep).values_list("pk", flat=True))
@@ -171,6 +178,23 @@ def prepare(bench: str, tmp: Path) -> Plan:
     )
     connection.close()  # the server's workers get the database to themselves
     return plan
+
+
+def check_pinyin(*models) -> None:
+    """The builder writes names' pinyin in SQL from its own tables: check a sample against
+    accounts/pinyin.py, so that name order and pinyin search are measured on what KAM would store."""
+    from accounts.pinyin import pinyin_columns
+
+    for model in models:
+        person = model.__name__ == "Contact"
+        for name, pinyin, initials in model.objects.order_by("?").values_list(
+            "name", "name_pinyin", "name_initials"
+        )[:500]:
+            expected = pinyin_columns(name, person=person)
+            if (pinyin, initials) != expected:
+                raise RuntimeError(
+                    f"{model.__name__} {name}: stored {(pinyin, initials)}, KAM gives {expected}"
+                )
 
 
 # --- The server ------------------------------------------------------------------------------
@@ -352,6 +376,14 @@ def lines(plan: Plan, dashboards: list[str]) -> list[Line]:
     return [
         Line("customers", "rep", plan.rep_token, "/api/v1/customers/"),
         Line("customers", "manager", plan.manager_token, "/api/v1/customers/"),
+        *(
+            Line(f"search {text}", role, token, f"/api/v1/customers/?search={urllib.parse.quote(text)}")
+            for text, role, token in (
+                ("南京", "rep", plan.rep_token),
+                ("nj", "rep", plan.rep_token),
+                ("nanjing", "manager", plan.manager_token),
+            )
+        ),
         Line("customer detail", "rep", plan.rep_token, "/api/v1/customers/{id}/", ids_file=plan.detail_ids),
         Line(
             "log a visit",
@@ -406,7 +438,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--n", type=int, help="customers to generate (default 100,000; 5,000 with --quick)")
-    parser.add_argument("--reuse", action="store_true", help="keep the kam_bench_load data of an earlier run")
+    parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run")
+    parser.add_argument("--database", default=DB, help=f"the benchmark's own database (default {DB})")
+    parser.add_argument(
+        "--only",
+        metavar="WORDS",
+        help="comma-separated: measure only the lines whose label starts with one of them, e.g. customers,search",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 s per line, 1 s warm-up")
     parser.add_argument("--duration", type=int, help="seconds measured per line (default 20)")
     parser.add_argument("--warmup", type=int, help="seconds of warm-up per line, not measured (default 5)")
@@ -445,16 +483,16 @@ def main() -> None:
         sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: `apt-get install -y wrk` (Debian), then run this again.")
-    bench = bench_scoring.server_url(url, DB)
+    bench = bench_scoring.server_url(url, args.database)
 
     if args.reuse:
-        if not database_exists(url):
-            sys.exit(f"There is no {DB} database to reuse: run once without --reuse.")
+        if not database_exists(url, args.database):
+            sys.exit(f"There is no {args.database} database to reuse: run once without --reuse.")
         bench_scoring.migrate(bench)
     else:
         started = time.perf_counter()
-        print(f"generating {n:,} customers in {DB} …", flush=True)
-        build(url, n)
+        print(f"generating {n:,} customers in {args.database} …", flush=True)
+        build(url, n, args.database)
         print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
 
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -493,7 +531,8 @@ def main() -> None:
             floors = [measure(args, base, server.pid, floor_line)]
             print(progress(floors[0]), flush=True)
             paired = []
-            for line in lines(plan, names):
+            only = tuple(word.strip() for word in args.only.split(",")) if args.only else ("",)
+            for line in (line for line in lines(plan, names) if line.label.startswith(only)):
                 result = measure(args, base, server.pid, line)
                 print(progress(result), flush=True)
                 floors.append(measure(args, base, server.pid, floor_line, warm_up=False))

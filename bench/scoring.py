@@ -53,17 +53,70 @@ def setup_django(url: str) -> None:
     django.setup()
 
 
-GENERATE = """
+# Customer names as a Chinese sales team's list reads them: city, brand, a number that keeps
+# the normalised name unique, trade and 有限公司. Each part comes with its pinyin and initials, so
+# the SQL fills `name_pinyin` and `name_initials` as accounts/pinyin.py would (without the legal
+# form; bench/load.py checks a sample). The cities span the alphabet and include 重庆, 长沙, 厦门.
+CITIES = (
+    ("鞍山", "anshan", "as"), ("北京", "beijing", "bj"), ("成都", "chengdu", "cd"), ("重庆", "chongqing", "cq"),
+    ("长沙", "changsha", "cs"), ("东莞", "dongguan", "dg"), ("广州", "guangzhou", "gz"), ("杭州", "hangzhou", "hz"),
+    ("合肥", "hefei", "hf"), ("南京", "nanjing", "nj"), ("宁波", "ningbo", "nb"), ("青岛", "qingdao", "qd"),
+    ("上海", "shanghai", "sh"), ("深圳", "shenzhen", "sz"), ("苏州", "suzhou", "sz"), ("天津", "tianjin", "tj"),
+    ("武汉", "wuhan", "wh"), ("无锡", "wuxi", "wx"), ("西安", "xian", "xa"), ("厦门", "xiamen", "xm"),
+)  # fmt: skip
+BRANDS = (
+    ("百川", "baichuan", "bc"), ("华信", "huaxin", "hx"), ("永盛", "yongsheng", "ys"), ("恒通", "hengtong", "ht"),
+    ("金达", "jinda", "jd"), ("瑞丰", "ruifeng", "rf"), ("新元", "xinyuan", "xy"), ("天诚", "tiancheng", "tc"),
+    ("宏远", "hongyuan", "hy"), ("博瑞", "borui", "br"), ("中科", "zhongke", "zk"), ("东方", "dongfang", "df"),
+    ("海纳", "haina", "hn"), ("普华", "puhua", "ph"), ("欣荣", "xinrong", "xr"), ("联创", "lianchuang", "lc"),
+    ("力源", "liyuan", "ly"), ("康达", "kangda", "kd"), ("明辉", "minghui", "mh"), ("泰和", "taihe", "th"),
+    ("景程", "jingcheng", "jc"), ("安信", "anxin", "ax"), ("佳禾", "jiahe", "jh"), ("汇通", "huitong", "ht"),
+    ("万隆", "wanlong", "wl"), ("鑫源", "xinyuan", "xy"), ("润泽", "runze", "rz"), ("信达", "xinda", "xd"),
+    ("嘉华", "jiahua", "jh"), ("同舟", "tongzhou", "tz"), ("晨光", "chenguang", "cg"), ("华夏", "huaxia", "hx"),
+    ("凯盛", "kaisheng", "ks"), ("豪迈", "haomai", "hm"), ("德远", "deyuan", "dy"), ("益民", "yimin", "ym"),
+    ("龙腾", "longteng", "lt"), ("星河", "xinghe", "xh"), ("正泰", "zhengtai", "zt"), ("云帆", "yunfan", "yf"),
+)  # fmt: skip
+TRADES = (
+    ("生物医药", "shengwuyiyao", "swyy"), ("汽车零部件", "qichelingbujian", "qclbj"), ("电子科技", "dianzikeji", "dzkj"),
+    ("化工", "huagong", "hg"), ("机械制造", "jixiezhizao", "jxzz"), ("新材料", "xincailiao", "xcl"),
+    ("精密仪器", "jingmiyiqi", "jmyq"), ("食品", "shipin", "sp"), ("物流", "wuliu", "wl"),
+    ("环保科技", "huanbaokeji", "hbkj"),
+)  # fmt: skip
+
+
+def sql_array(parts: tuple[tuple[str, ...], ...], column: int) -> str:
+    return "ARRAY[" + ",".join(f"'{part[column]}'" for part in parts) + "]"
+
+
+def _name_part(parts: tuple[tuple[str, ...], ...], column: int, index: str) -> str:
+    return f"({sql_array(parts, column)})[{index}]"
+
+
+def _name(column: int) -> str:
+    """City, brand, the number g, trade: the name (0), its pinyin (1) or its initials (2) in SQL."""
+    city, brand, trade = (
+        _name_part(parts, column, index)
+        for parts, index in ((CITIES, "s.c"), (BRANDS, "s.b"), (TRADES, "s.t"))
+    )
+    return f"{city} || {brand} || g || {trade}"
+
+
+GENERATE = f"""
 SET synchronous_commit = off;
-INSERT INTO accounts_customer (id, name, name_normalised, industry, region, source, status, potential,
-    demonstration, winnability, notes, created_at, updated_at, abc_class, tier, size_class, value_class,
-    matrix_quadrant, lifecycle_stage, prospect_grade)
-SELECT g, 'Bench customer ' || g, 'benchcustomer' || g,
-       (ARRAY['制造业','汽车','电子','医药','化工'])[1 + g % 5], (ARRAY['华东','华南','华北','西南'])[1 + g % 4],
-       '', CASE WHEN g % 7 = 0 THEN 'prospect' ELSE 'customer' END,
-       NULLIF((hashint4(g) & 7) % 6, 0), NULLIF((hashint4(g + 1) & 7) % 6, 0), NULLIF((hashint4(g + 2) & 7) % 6, 0),
+INSERT INTO accounts_customer (id, name, name_normalised, name_pinyin, name_initials, credit_code, industry, region,
+    source, status, potential, demonstration, winnability, notes, created_at, updated_at, abc_class, tier,
+    size_class, value_class, matrix_quadrant, lifecycle_stage, prospect_grade)
+SELECT g, {_name(0)} || '有限公司', {_name(0)}, {_name(1)}, {_name(2)}, '',
+       (ARRAY['制造业','汽车','电子','医药','化工'])[1 + g %% 5], (ARRAY['华东','华南','华北','西南'])[1 + g %% 4],
+       '', CASE WHEN g %% 7 = 0 THEN 'prospect' ELSE 'customer' END,
+       NULLIF((hashint4(g) & 7) %% 6, 0), NULLIF((hashint4(g + 1) & 7) %% 6, 0), NULLIF((hashint4(g + 2) & 7) %% 6, 0),
        '', now(), now(), '', '', '', '', '', '', ''
-FROM generate_series(1, %(n)s) g;
+FROM (
+    SELECT g, 1 + (hashint4(g * 3 + 1) & 65535) %% {len(CITIES)} AS c,
+           1 + (hashint4(g * 3 + 2) & 65535) %% {len(BRANDS)} AS b,
+           1 + (hashint4(g * 3 + 3) & 65535) %% {len(TRADES)} AS t
+    FROM generate_series(1, %(n)s) g
+) s;
 SELECT setval(pg_get_serial_sequence('accounts_customer', 'id'), %(n)s);
 
 -- Skewed amounts: a lognormal-ish spread so that a few accounts take most of the revenue.
