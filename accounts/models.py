@@ -154,14 +154,30 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(own)
 
 
+def location_constraints(prefix: str, *, both_or_neither: str) -> list[models.CheckConstraint]:
+    """A WGS-84 point in `latitude`/`longitude`: each in range, and both or neither."""
+    return [
+        models.CheckConstraint(
+            condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+            name=f"{prefix}_latitude_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+            name=f"{prefix}_longitude_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(latitude__isnull=True, longitude__isnull=True)
+            | Q(latitude__isnull=False, longitude__isnull=False),
+            name=both_or_neither,
+        ),
+    ]
+
+
 class DerivedFromName:
     """Model mixin: columns that are pure functions of `name` (NAME_DERIVED, set by the model's
     `derive_from_name`), kept in step on every save that writes the name."""
 
-    NAME_DERIVED: tuple[str, ...] = ()
-
-    def derive_from_name(self) -> None:
-        raise NotImplementedError
+    NAME_DERIVED: tuple[str, ...] = ()  # the model also defines derive_from_name(), which sets them
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
@@ -285,19 +301,7 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
             models.UniqueConstraint(
                 fields=["credit_code"], condition=~Q(credit_code=""), name="customer_unique_credit_code"
             ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="customer_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="customer_longitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__isnull=False, longitude__isnull=False),
-                name="customer_location_both_or_neither",
-            ),
+            *location_constraints("customer", both_or_neither="customer_location_both_or_neither"),
         ]
         indexes = [
             # A filter of the list, in name order (pinyin: CUSTOMER_ORDERINGS["name"]).
@@ -499,21 +503,8 @@ class Contact(DerivedFromName, CleanText, Audited, models.Model):
     def derive_from_name(self) -> None:
         self.name_pinyin, self.name_initials = _fitted(self, pinyin_columns(self.name, person=True))
 
-    def clean_fields(self, exclude=None):
-        # The phone rule (accounts/phones.py) as a field validator would run it, skipped when a
-        # form leaves the field out, with no validator written into the field's migration.
-        errors: dict = {}
-        try:
-            super().clean_fields(exclude=exclude)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if "phone" not in errors and "phone" not in (exclude or ()):
-            try:
-                self.phone = normalise_phone(self.phone)
-            except ValidationError as error:
-                errors["phone"] = error.error_list
-        if errors:
-            raise ValidationError(errors)
+    # The phone rule (accounts/phones.py), run by CleanText as a field validator would run it.
+    FIELD_NORMALISERS = {"phone": normalise_phone}
 
     def clean(self):
         super().clean()
@@ -579,19 +570,7 @@ class Visit(CleanText, models.Model):
         verbose_name_plural = _("visits")
         ordering = ["-occurred_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="visit_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="visit_longitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__isnull=False, longitude__isnull=False),
-                name="visit_location_complete",
-            ),
+            *location_constraints("visit", both_or_neither="visit_location_complete"),
         ]
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="visit_customer_when"),

@@ -66,7 +66,14 @@ def text_validator_for(model_field: models.Field) -> NoControlCharacters | None:
 
 class CleanText:
     """Model mixin: model validation (`full_clean`, model forms, the admin) refuses control
-    characters in every text field, without a validator written into each field's migration."""
+    characters in every text field, without a validator written into each field's migration.
+
+    A model may also name `FIELD_NORMALISERS` ({field: function}): each turns the field's value
+    into its stored form or raises a ValidationError, run as a field validator would be (after
+    the field's own checks, skipped when a form leaves the field out).
+    """
+
+    FIELD_NORMALISERS: dict = {}
 
     def clean_fields(self, exclude=None):
         errors: dict = {}
@@ -82,5 +89,12 @@ class CleanText:
                 validator(getattr(self, field.attname))
             except ValidationError as error:
                 errors[field.name] = error.error_list
+        for name, normalise in self.FIELD_NORMALISERS.items():
+            if name in errors or (exclude and name in exclude):
+                continue
+            try:
+                setattr(self, name, normalise(getattr(self, name)))
+            except ValidationError as error:
+                errors[name] = error.error_list
         if errors:
             raise ValidationError(errors)
