@@ -5,6 +5,7 @@ and search starts from it, and everything under a customer is reached through it
 """
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -48,6 +49,67 @@ def rating_constraint(field: str, model: str) -> models.CheckConstraint:
         condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 1, f"{field}__lte": 5}),
         name=f"{model}_{field}_1_to_5",
     )
+
+
+# --- The experience method's reference data (经历推算法, DOMAIN.md scoring item 9) ---------------
+
+
+class IndustryFit(CleanText, Audited, models.Model):
+    """How much an industry needs what we sell, and how well we can serve that need (1–5 each).
+
+    industry_fit = ((need − 1) × 25 + (capability − 1) × 25) / 2, 0–100; an industry not in
+    this table, or a customer with no industry, has industry_fit 0."""
+
+    industry = models.CharField(_("industry"), max_length=50, unique=True)
+    need = models.PositiveSmallIntegerField(_("need 行业需求"), validators=RATING_VALIDATORS)
+    capability = models.PositiveSmallIntegerField(_("our capability 我方能力"), validators=RATING_VALIDATORS)
+    notes = models.TextField(_("notes"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("industry fit")
+        verbose_name_plural = _("industry fits")
+        ordering = ["industry"]
+        constraints = [
+            models.CheckConstraint(condition=Q(need__gte=1, need__lte=5), name="industryfit_need_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(capability__gte=1, capability__lte=5), name="industryfit_capability_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.industry
+
+    @property
+    def industry_fit(self):
+        """0–100, exact (a multiple of 12.5)."""
+        return Decimal((self.need - 1) * 25 + (self.capability - 1) * 25) / 2
+
+
+class FitCriterion(CleanText, Audited, models.Model):
+    """One item of the customer-fit checklist (客户基因), with its weight. Admins keep the list;
+    an inactive item no longer counts, for anyone, but its ticks are kept."""
+
+    label = models.CharField(_("item"), max_length=100, unique=True)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(1000)],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("customer-fit item")
+        verbose_name_plural = _("customer-fit items")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="fitcriterion_weight_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 # --- Customers -----------------------------------------------------------------------------
@@ -240,11 +302,16 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
     demonstration = rating_field(_("demonstration effect"))
     winnability = rating_field(_("winnability"))
     notes = models.TextField(_("notes"), blank=True)
+    # The customer-fit checklist (经历推算法): the items ticked for this customer.
+    fit_criteria = models.ManyToManyField(
+        FitCriterion, verbose_name=_("customer fit"), blank=True, related_name="customers"
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     # Written only by the scoring engine (and prospect_grade by the pipeline); empty until scored.
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    fit_score = models.DecimalField(_("fit score"), max_digits=5, decimal_places=2, null=True, blank=True)
     abc_class = models.CharField(_("ABC class"), max_length=1, choices=AbcClass.choices, blank=True)
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, blank=True)
     is_key_account = models.BooleanField(_("key account"), null=True, blank=True)
@@ -271,6 +338,7 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
 
     SCORING_FIELDS = (
         "score",
+        "fit_score",
         "abc_class",
         "tier",
         "is_key_account",
@@ -313,6 +381,7 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
             models.Index(fields=["abc_class", "name_pinyin"], name="customer_abc_pinyin"),
             models.Index(fields=["is_key_account", "name_pinyin"], name="customer_key_pinyin"),
             models.Index(fields=["-score", "id"], name="customer_score_desc"),
+            models.Index(fields=["-fit_score", "id"], name="customer_fit_score_desc"),
             # Top customers by revenue (concentration: top 1 / top 10).
             models.Index(fields=["-sales_12m", "id"], name="customer_sales_desc"),
             models.Index(fields=["name_pinyin", "id"], name="customer_pinyin"),

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accounts",
     "scoring",
     "pipeline",
+    "servicing",
     "demo",
 ]
 

@@ -23,7 +23,7 @@ import numpy as np
 
 RATING_DIMENSIONS = ("potential", "demonstration", "winnability")
 RANK_DIMENSIONS = ("sales", "frequency", "margin", "growth")
-DIMENSIONS = ("sales", "potential", "demonstration", "winnability", "frequency", "margin", "growth")
+DIMENSIONS = ("sales", "potential", "demonstration", "winnability", "frequency", "margin", "growth", "fit")
 
 TIERS = ("platinum", "gold", "iron", "lead")
 ABC = ("A", "B", "C")
@@ -62,6 +62,8 @@ class Parameters:
     lifecycle_growth_ratio: Decimal = Decimal("1.2")
     lifecycle_decline_ratio: Decimal = Decimal("0.8")
     churn_no_visit_days: int = 90
+    fit_industry_weight: Decimal = Decimal(50)  # experience method: fit = weighted mean of the two
+    fit_customer_weight: Decimal = Decimal(50)
 
     def __post_init__(self):
         unknown = set(self.weights) - set(DIMENSIONS)

@@ -66,6 +66,10 @@ class ScoringModel(CleanText, Audited, models.Model):
     weight_frequency = weight_field(_("weight: order frequency"), 0)
     weight_margin = weight_field(_("weight: margin"), 0)
     weight_growth = weight_field(_("weight: growth"), 0)
+    weight_fit = weight_field(_("weight: fit score (experience method)"), 0)
+    # Experience method 经历推算法: fit score = weighted mean of industry fit and customer fit.
+    fit_industry_weight = weight_field(_("fit score: weight of industry fit"), 50)
+    fit_customer_weight = weight_field(_("fit score: weight of customer fit"), 50)
 
     key_account_share = percent_field(_("key accounts: top % by score"), 20)
     abc_a_share = percent_field(_("ABC: A while revenue above is below %"), 80)
@@ -118,6 +122,7 @@ class ScoringModel(CleanText, Audited, models.Model):
         "frequency": "weight_frequency",
         "margin": "weight_margin",
         "growth": "weight_growth",
+        "fit": "weight_fit",
     }
     # The engine's Parameters fields that map one to one onto columns.
     PARAMETER_FIELDS = (
@@ -136,6 +141,8 @@ class ScoringModel(CleanText, Audited, models.Model):
         "lifecycle_growth_ratio",
         "lifecycle_decline_ratio",
         "churn_no_visit_days",
+        "fit_industry_weight",
+        "fit_customer_weight",
     )
     SETTING_FIELDS = (
         *WEIGHT_FIELDS.values(),
@@ -260,6 +267,7 @@ class ScoreSnapshot(models.Model):
     run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="snapshots")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="score_snapshots")
     score = models.DecimalField(max_digits=5, decimal_places=2)
+    fit_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     rank = models.PositiveIntegerField()
     tier = models.CharField(max_length=10, choices=Tier.choices)
     abc_class = models.CharField(max_length=1, choices=AbcClass.choices)

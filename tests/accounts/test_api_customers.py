@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 SCORING = [
     "score",
+    "fit_score",
     "abc_class",
     "tier",
     "is_key_account",

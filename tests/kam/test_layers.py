@@ -17,10 +17,12 @@ ALLOWED = {
     "users": {"web", "audit"},
     "accounts": {"web", "audit", "users"},
     "pipeline": {"web", "audit", "users", "accounts"},
-    # The dashboard belongs to scoring and reads pipeline through its selectors.
-    "scoring": {"web", "audit", "users", "accounts", "pipeline"},
-    "demo": {"web", "audit", "users", "accounts", "pipeline", "scoring"},
-    "kam": {"web", "audit", "users", "accounts", "pipeline", "scoring", "demo"},
+    # Service levels, coverage and account reviews: reviews read the account plans' targets.
+    "servicing": {"web", "audit", "users", "accounts", "pipeline"},
+    # The dashboard belongs to scoring and reads pipeline and servicing through their selectors.
+    "scoring": {"web", "audit", "users", "accounts", "pipeline", "servicing"},
+    "demo": {"web", "audit", "users", "accounts", "pipeline", "servicing", "scoring"},
+    "kam": {"web", "audit", "users", "accounts", "pipeline", "servicing", "scoring", "demo"},
 }
 
 
