@@ -216,6 +216,16 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(own)
 
 
+CREDIT_RISK_OVERDUE_DAYS = 30  # DOMAIN.md: any amount more than 30 days overdue → credit risk
+
+
+def credit_risk_q(today: date, prefix: str = "") -> Q:
+    """Customers carrying the credit-risk flag (风险: credit) on `today`: an installment still
+    open more than 30 days after it fell due. From the row's `oldest_open_due_on`, which payment
+    collection keeps current on every write, so the flag moves with the date by itself."""
+    return Q(**{f"{prefix}oldest_open_due_on__lt": today - timedelta(days=CREDIT_RISK_OVERDUE_DAYS)})
+
+
 def location_constraints(prefix: str, *, both_or_neither: str) -> list[models.CheckConstraint]:
     """A WGS-84 point in `latitude`/`longitude`: each in range, and both or neither."""
     return [
@@ -335,6 +345,11 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
         _("sales percent rank"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+    # Written only by payment collection (receivables): the earliest due date with money still
+    # open. Overdue and the credit-risk flag follow from it and today's date (`credit_risk_q`).
+    oldest_open_due_on = models.DateField(
+        _("oldest open installment due"), null=True, blank=True, editable=False
+    )
 
     SCORING_FIELDS = (
         "score",

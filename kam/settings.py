@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "scoring",
     "pipeline",
     "servicing",
+    "receivables",
     "demo",
 ]
 

@@ -19,10 +19,12 @@ ALLOWED = {
     "pipeline": {"web", "audit", "users", "accounts"},
     # Service levels, coverage and account reviews: reviews read the account plans' targets.
     "servicing": {"web", "audit", "users", "accounts", "pipeline"},
-    # The dashboard belongs to scoring and reads pipeline and servicing through their selectors.
-    "scoring": {"web", "audit", "users", "accounts", "pipeline", "servicing"},
-    "demo": {"web", "audit", "users", "accounts", "pipeline", "servicing", "scoring"},
-    "kam": {"web", "audit", "users", "accounts", "pipeline", "servicing", "scoring", "demo"},
+    # Payment collection: plans belong to won opportunities.
+    "receivables": {"web", "audit", "users", "accounts", "pipeline"},
+    # The dashboard belongs to scoring and reads pipeline, servicing and receivables through their selectors.
+    "scoring": {"web", "audit", "users", "accounts", "pipeline", "servicing", "receivables"},
+    "demo": {"web", "audit", "users", "accounts", "pipeline", "servicing", "receivables", "scoring"},
+    "kam": {"web", "audit", "users", "accounts", "pipeline", "servicing", "receivables", "scoring", "demo"},
 }
 
 
