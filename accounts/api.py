@@ -8,7 +8,7 @@ Writes are `accounts.services` calls; the serializers only validate and shape.
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -19,13 +19,17 @@ from web.viewsets import ModelViewSet
 
 from . import selectors, services
 from .filters import ContactFilter, CustomerFilter, TransactionFilter, VisitFilter
-from .models import Contact, Customer, Transaction, Visit
+from .models import Contact, Customer, FitCriterion, IndustryFit, Transaction, Visit
 from .selectors import customer_list
 from .serializers import (
     ContactSerializer,
     CustomerSerializer,
+    FitCriterionSerializer,
+    IndustryFitSerializer,
     PossibleDuplicateSerializer,
     PossibleDuplicatesQuerySerializer,
+    ShortlistQuerySerializer,
+    ShortlistSerializer,
     TransactionBatchErrorSerializer,
     TransactionBatchResultSerializer,
     TransactionSerializer,
@@ -45,8 +49,11 @@ class CustomerViewSet(ModelViewSet):
     filterset_class = CustomerFilter
 
     def get_queryset(self):
+        # The ticks come with a query of their own, as the team does (a portable array
+        # aggregate would need PostgreSQL); a page of customers is one query more, not one per row.
         return customer_list(user=self.request.user).prefetch_related(
-            Prefetch("account_team", queryset=User.objects.only("id"))
+            Prefetch("account_team", queryset=User.objects.only("id")),
+            Prefetch("fit_criteria", queryset=FitCriterion.objects.only("id", "is_active")),
         )
 
     def perform_create(self, serializer):
@@ -77,6 +84,90 @@ class CustomerViewSet(ModelViewSet):
         query.is_valid(raise_exception=True)
         matches = selectors.customer_possible_duplicates(user=request.user, name=query.validated_data["name"])
         return Response(PossibleDuplicateSerializer(matches, many=True).data)
+
+    @extend_schema(
+        parameters=[ShortlistQuerySerializer],
+        responses={200: ShortlistSerializer(many=True)},
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], url_path="shortlist")
+    def shortlist(self, request, format=None):
+        """The new-market shortlist (经历推算法): the prospects the caller may see with no sales in
+        the last 12 months (their transactions in that window sum to 0 or less), by `fit_score`,
+        best first (not yet scored last), then name in pinyin order; filtered by `industry`,
+        `region` and `owner`, paginated like every list."""
+        query = ShortlistQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = selectors.ShortlistFilters(**query.validated_data)
+        page = self.paginate_queryset(selectors.new_market_shortlist(user=request.user, filters=filters))
+        context = {**self.get_serializer_context(), "fit_items": selectors.active_fit_criteria().count()}
+        return self.get_paginated_response(ShortlistSerializer(page, many=True, context=context).data)
+
+
+# --- The experience method's reference data (经历推算法) ----------------------------------------
+
+
+class CanEditIndustryFits(permissions.BasePermission):
+    """Everyone signed in reads the industry fit table; managers and admins change it (else 403)."""
+
+    message = _("Only managers and admins can change the industry fit table.")
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or services.can_edit_industry_fits(request.user)
+
+
+class CanEditFitCriteria(permissions.BasePermission):
+    """Everyone signed in reads the checklist's items; admins change them (else 403)."""
+
+    message = _("Only admins can change the customer-fit checklist.")
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or services.can_edit_fit_criteria(request.user)
+
+
+@extend_schema(tags=["experience method"])
+class IndustryFitViewSet(ModelViewSet):
+    """The industry fit table (经历推算法): per industry, its need for what we sell and our
+    capability, 1–5 each, and the industry fit they give. Everyone signed in reads it; managers
+    and admins add, change and delete rows (others: 403). An industry is in the table once (a
+    second row for it is a 400)."""
+
+    serializer_class = IndustryFitSerializer
+    permission_classes = [permissions.IsAuthenticated, CanEditIndustryFits]
+    queryset = IndustryFit.objects.order_by("industry", "id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.industry_fit_save(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.industry_fit_save(
+            by=self.request.user, industry_fit=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.industry_fit_delete(by=self.request.user, industry_fit=instance)
+
+
+@extend_schema(tags=["experience method"])
+class FitCriterionViewSet(ModelViewSet):
+    """The customer-fit checklist's items and their weights, in checklist order. Everyone
+    signed in reads them; admins add and change them (others: 403). Deactivating an item
+    (`is_active: false`) keeps its ticks; an item that was ever ticked cannot be deleted (400)."""
+
+    serializer_class = FitCriterionSerializer
+    permission_classes = [permissions.IsAuthenticated, CanEditFitCriteria]
+    queryset = FitCriterion.objects.order_by("position", "id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.fit_criterion_save(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.fit_criterion_save(
+            by=self.request.user, criterion=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.fit_criterion_delete(by=self.request.user, criterion=instance)
 
 
 @extend_schema(tags=["contacts"])

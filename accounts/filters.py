@@ -10,7 +10,7 @@ from django_filters import rest_framework as filters
 from web.filters import IdFilter, TrueFalseFilter
 
 from .models import AbcClass, Contact, Customer, CustomerStatus, Tier, Transaction, Visit, VisitKind
-from .selectors import CUSTOMER_ORDERINGS, customer_ordering, customer_search, name_match
+from .selectors import CUSTOMER_ORDERINGS, customer_ordering, customer_search, name_match, with_credit_risk
 
 
 class CustomerFilter(filters.FilterSet):
@@ -21,6 +21,21 @@ class CustomerFilter(filters.FilterSet):
     industry = filters.CharFilter()
     owner = IdFilter(field_name="owner_id", help_text="The owner's user id.")
     is_key_account = TrueFalseFilter()
+    credit_risk = TrueFalseFilter(
+        method="filter_credit_risk",
+        help_text="true: customers with money open more than 30 days past due today (payment "
+        "collection); false: the others.",
+    )
+    fit_score_min = filters.NumberFilter(
+        field_name="fit_score",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        help_text="Fit score (experience method 经历推算法) at least this, 0–100; "
+        "customers not scored yet are left out.",
+    )
     search = filters.CharFilter(
         method="filter_search",
         help_text="Part of the customer's or a contact's name, in characters, pinyin or pinyin initials "
@@ -38,6 +53,9 @@ class CustomerFilter(filters.FilterSet):
 
     def filter_search(self, queryset, name, value: str):
         return customer_search(queryset, value)
+
+    def filter_credit_risk(self, queryset, name, value: bool):
+        return with_credit_risk(queryset, value)
 
     def filter_ordering(self, queryset, name, value: str):
         return queryset  # applied in filter_queryset: name order depends on the search too

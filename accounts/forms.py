@@ -18,7 +18,7 @@ from web.forms import PageFormMixin
 
 from . import services
 from .credit_code import normalise_credit_code, validate_credit_code
-from .models import AbcClass, Contact, Customer, CustomerStatus, Tier, Visit
+from .models import AbcClass, Contact, Customer, CustomerStatus, FitCriterion, Tier, Visit
 from .selectors import CUSTOMER_ORDERINGS, CustomerFilters
 
 RATING_CHOICES = [("", "–"), *((n, str(n)) for n in range(1, 6))]
@@ -47,6 +47,8 @@ class CustomerFilterForm(PageFormMixin, forms.Form):
         "-name": _("Name Z–A"),
         "-score": _("Score, highest first"),
         "score": _("Score, lowest first"),
+        "-fit_score": _("Fit score, highest first"),
+        "fit_score": _("Fit score, lowest first"),
         "-sales_12m": _("Sales (12 months), highest first"),
         "sales_12m": _("Sales (12 months), lowest first"),
         "-last_visit_at": _("Last visit, latest first"),
@@ -84,9 +86,39 @@ class CustomerFilterForm(PageFormMixin, forms.Form):
         coerce=lambda value: value == "yes",
         empty_value=None,
     )
+    credit_risk = forms.TypedChoiceField(
+        label=_("Credit risk"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("yes", _("Credit risk: over 30 days past due")),
+            ("no", _("No credit risk")),
+        ],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+    )
+    fit_score_min = forms.DecimalField(
+        label=_("Fit score at least"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal", "placeholder": "0–100"}),
+    )
     ordering = forms.ChoiceField(label=_("Sort by"), required=False)
 
-    FILTER_FIELDS = ("tier", "abc_class", "region", "industry", "status", "owner", "is_key_account")
+    FILTER_FIELDS = (
+        "tier",
+        "abc_class",
+        "region",
+        "industry",
+        "status",
+        "owner",
+        "is_key_account",
+        "credit_risk",
+        "fit_score_min",
+    )
 
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,12 +171,24 @@ class CreditCodeField(forms.CharField):
         }
 
 
+def fit_criteria_field() -> forms.ModelMultipleChoiceField:
+    """The customer-fit checklist (经历推算法) as checkboxes of its active items."""
+    return forms.ModelMultipleChoiceField(
+        label=_("Customer fit"),
+        queryset=FitCriterion.objects.filter(is_active=True).order_by("position", "id"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick what is true of this customer."),
+    )
+
+
 class CustomerForm(PageFormMixin, forms.ModelForm):
     """Create or edit a customer. Saved by services.customer_create / customer_update."""
 
     potential = rating_field(Customer, "potential")
     demonstration = rating_field(Customer, "demonstration")
     winnability = rating_field(Customer, "winnability")
+    fit_criteria = fit_criteria_field()
 
     class Meta:
         model = Customer
@@ -197,6 +241,10 @@ class CustomerForm(PageFormMixin, forms.ModelForm):
         else:
             del self.fields["owner"]
         self.fields["name"].widget.attrs.update({"autocomplete": "off", "autofocus": not customer.pk})
+        if customer.pk:  # the ticks of inactive items are not offered, and saving keeps them
+            self.initial["fit_criteria"] = list(
+                customer.fit_criteria.filter(is_active=True).values_list("pk", flat=True)
+            )
         # The table's check constraints, said as field errors rather than a constraint's name.
         for name, limit in (("latitude", 90), ("longitude", 180)):
             self.fields[name].validators += [MinValueValidator(-limit), MaxValueValidator(limit)]
@@ -221,7 +269,8 @@ class CustomerForm(PageFormMixin, forms.ModelForm):
         return not self.instance.pk or services.can_manage_customer(user, self.instance)
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in services.CUSTOMER_EDITABLE if name in self.fields}
+        fields = {name: self.cleaned_data[name] for name in services.CUSTOMER_EDITABLE if name in self.fields}
+        return {**fields, "fit_criteria": self.cleaned_data["fit_criteria"]}
 
 
 # --- Contacts --------------------------------------------------------------------------------

@@ -35,12 +35,13 @@ from users.models import User
 from users.services import owner_choices
 
 from .credit_code import normalise_credit_code, validate_credit_code
-from .models import Customer, CustomerStatus, Source, Transaction, normalise_company_name
+from .models import Customer, CustomerStatus, FitCriterion, Source, Transaction, normalise_company_name
 from .services import (
     DuplicateCreditCode,
     DuplicateCustomer,
     TransactionRow,
     UpsertResult,
+    customers_tick_fit_criteria,
     transactions_upsert,
 )
 
@@ -115,6 +116,11 @@ def _header_text(value: object) -> str:
     text = str(value or "").replace("\ufeff", "").strip().lower()
     text = re.sub(r"\s*[*＊]\s*$", "", text)  # "name *" marks a required column in our templates
     return re.sub(r"[\s_\-]+", "_", text)
+
+
+def header_text(value: object) -> str:
+    """A header cell as it is matched to a column: case, spaces, `_` and `-` do not matter."""
+    return _header_text(value)
 
 
 def _decode(data: bytes) -> str:
@@ -272,6 +278,22 @@ def _text_max(value: object, max_length: int) -> str:
             _("At most %(max)d characters (this has %(n)d).") % {"max": max_length, "n": len(text)}
         )
     return text
+
+
+_TICKED = {"是", "yes", "y", "true", "1", "✓", "✔", "√"}
+_UNTICKED = {"否", "no", "n", "false", "0", "✗", "✘", "×"}
+
+
+def _tick(value: object) -> bool:
+    """A checklist cell: 是/yes/1/✓ ticked, 否/no/0 or empty not (Excel's TRUE/FALSE too)."""
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in _TICKED:
+        return True
+    if not text or text in _UNTICKED:
+        return False
+    raise ValueError(_("Enter 是 (yes, 1, ✓) or 否 (no, 0), or leave it empty."))
 
 
 def _rating(value: object) -> int | None:
@@ -443,10 +465,34 @@ CUSTOMER_COLUMNS = (
 
 _CUSTOMER_LINKS = ("parent", "referred_by")
 
+FIT_COLUMN_HELP = gettext_lazy(
+    "Customer-fit checklist item: 是 (yes, 1, ✓) when it applies, 否 (no, 0) or empty when not."
+)
+
+
+def fit_columns(criteria: Iterable[FitCriterion]) -> tuple[Column, ...]:
+    """One column per checklist item, named by its label (as the export names it)."""
+    return tuple(Column(criterion.label, criterion.label, FIT_COLUMN_HELP) for criterion in criteria)
+
+
+def active_fit_columns() -> tuple[Column, ...]:
+    """The columns of the checklist's active items, in their order."""
+    return fit_columns(FitCriterion.objects.filter(is_active=True))
+
+
+def customer_header_taken(label: str) -> bool:
+    """Whether a header reading `label` would name one of the customer import's own columns
+    (its key, an alias or its label in any site language)."""
+    return _header_text(label) in _header_aliases(CUSTOMER_COLUMNS)
+
 
 def customers_import(*, by: User, table: Table) -> ImportResult:
-    """Create one customer per row, owned by the row's owner (default: `by`), or none at all."""
+    """Create one customer per row, owned by the row's owner (default: `by`), or none at all;
+    each with the checklist items its row ticks (a column per active item, by label)."""
     errors = _Errors()
+    criteria = list(FitCriterion.objects.filter(is_active=True))
+    columns = (*CUSTOMER_COLUMNS, *fit_columns(criteria))
+    ticks: dict[int, list[FitCriterion]] = {}  # row number → the items it ticks
     assignable = set(owner_choices(by).values_list("username", flat=True))
     rows: list[tuple[int, Customer, dict[str, str]]] = []
     first_row_of: dict[str, int] = {}  # normalised name → the row that creates it
@@ -467,6 +513,11 @@ def customers_import(*, by: User, table: Table) -> ImportResult:
             winnability=errors.parse(number, "winnability", _rating, cells.get("winnability")),
             notes=_text(cells.get("notes")),
         )
+        ticks[number] = [
+            criterion
+            for criterion in criteria
+            if errors.parse(number, criterion.label, _tick, cells.get(criterion.label))
+        ]
         extra = {column: _text(cells.get(column)) for column in ("owner", *_CUSTOMER_LINKS)}
         if extra["owner"] and extra["owner"] not in assignable:
             errors.add(
@@ -535,7 +586,7 @@ def customers_import(*, by: User, table: Table) -> ImportResult:
                 errors.add(number, link, _("No customer you can see has this name."))
 
     if errors.items:
-        return ImportResult(errors=errors.sorted(CUSTOMER_COLUMNS))
+        return ImportResult(errors=errors.sorted(columns))
 
     owners = {user.username: user for user in owner_choices(by).filter(username__in=assignable)}
     for _number, customer, extra in rows:
@@ -562,6 +613,9 @@ def customers_import(*, by: User, table: Table) -> ImportResult:
             Customer.objects.bulk_update(to_link, list(_CUSTOMER_LINKS), batch_size=500)
             with audit_context(source=AuditSource.IMPORT, actor=by):
                 record_many(created_events(customer for _n, customer, _e in rows))
+                customers_tick_fit_criteria(
+                    ticks=[(customer, ticks[number]) for number, customer, _e in rows]
+                )
     except IntegrityError as error:
         # Another user created one of these companies while the file was being checked.
         raise ImportFileError(
@@ -708,13 +762,23 @@ def transactions_import(*, by: User, table: Table) -> ImportResult:
 class ImportKind:
     slug: str
     title: Promise
-    columns: tuple[Column, ...]
+    fixed_columns: tuple[Column, ...]
     run: Callable[..., ImportResult]
+    # Columns that follow what admins set up (the checklist's items), read when they are needed.
+    more_columns: Callable[[], tuple[Column, ...]] = tuple
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return (*self.fixed_columns, *self.more_columns())
 
 
 IMPORT_KINDS = {
     "customers": ImportKind(
-        "customers", gettext_lazy("Import customers"), CUSTOMER_COLUMNS, customers_import
+        "customers",
+        gettext_lazy("Import customers"),
+        CUSTOMER_COLUMNS,
+        customers_import,
+        more_columns=active_fit_columns,
     ),
     "transactions": ImportKind(
         "transactions", gettext_lazy("Import transactions"), TRANSACTION_COLUMNS, transactions_import

@@ -31,6 +31,8 @@ from .exports import (
     customer_filters_from_query,
     customers_csv,
     customers_xlsx,
+    export_fit_criteria,
+    export_header,
 )
 from .imports import IMPORT_KINDS, MAX_UPLOAD_BYTES, ImportFileError, ImportKind, read_table
 
@@ -45,12 +47,15 @@ def _export_name(suffix: str) -> str:
     return f"customers-{timezone.localdate():%Y%m%d}.{suffix}"
 
 
-def _export_rows(request: HttpRequest) -> Iterator[tuple]:
-    """The rows of the export, its first chunk already read: a bad filter or a failing query
-    is an error answer before the first byte, never a download that breaks off half-way."""
-    rows = customer_export_rows(user=request.user, filters=customer_filters_from_query(request.GET))
+def _export_rows(request: HttpRequest) -> tuple[list[str], Iterator[tuple]]:
+    """The header and rows of the export, its first chunk already read: a bad filter or a
+    failing query is an error answer before the first byte, never a download that breaks off
+    half-way."""
+    filters = customer_filters_from_query(request.GET)
+    fit_criteria = export_fit_criteria()
+    rows = customer_export_rows(user=request.user, filters=filters, fit_criteria=fit_criteria)
     first = list(islice(rows, CHUNK_SIZE))
-    return chain(first, rows)
+    return export_header(fit_criteria), chain(first, rows)
 
 
 def _bad_filters(error: ValidationError) -> HttpResponse:
@@ -61,10 +66,12 @@ def _bad_filters(error: ValidationError) -> HttpResponse:
 @require_safe
 def customers_export_csv(request: HttpRequest) -> HttpResponse:
     try:
-        rows = _export_rows(request)
+        header, rows = _export_rows(request)
     except ValidationError as error:
         return _bad_filters(error)
-    response = StreamingHttpResponse(customers_csv(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        customers_csv(rows, header=header), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
     return response
 
@@ -72,11 +79,11 @@ def customers_export_csv(request: HttpRequest) -> HttpResponse:
 @require_safe
 def customers_export_xlsx(request: HttpRequest) -> HttpResponse:
     try:
-        rows = _export_rows(request)
+        header, rows = _export_rows(request)
     except ValidationError as error:
         return _bad_filters(error)
     return FileResponse(
-        customers_xlsx(rows),
+        customers_xlsx(rows, header=header),
         as_attachment=True,
         filename=_export_name("xlsx"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -226,6 +226,13 @@ def credit_risk_q(today: date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}oldest_open_due_on__lt": today - timedelta(days=CREDIT_RISK_OVERDUE_DAYS)})
 
 
+def credit_risk_on(oldest_open_due_on: date | None, today: date) -> bool:
+    """`credit_risk_q` for one row already read: money open more than 30 days past due."""
+    return oldest_open_due_on is not None and oldest_open_due_on < today - timedelta(
+        days=CREDIT_RISK_OVERDUE_DAYS
+    )
+
+
 def location_constraints(prefix: str, *, both_or_neither: str) -> list[models.CheckConstraint]:
     """A WGS-84 point in `latitude`/`longitude`: each in range, and both or neither."""
     return [
@@ -406,6 +413,20 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.grade_from_status()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields and self.status != CustomerStatus.PROSPECT:
+            # A customer's grade is always none: written with its status. A prospect's is the
+            # pipeline's, never written from a value read before an opportunity changed it.
+            kwargs["update_fields"] = {*update_fields, "prospect_grade"}
+        super().save(*args, **kwargs)
+
+    @property
+    def credit_risk(self) -> bool:
+        """The credit-risk flag (风险: credit) today, from the row's `oldest_open_due_on`."""
+        return credit_risk_on(self.oldest_open_due_on, timezone.localdate())
+
     # Pure functions of the name, kept in step on every save, and by clean(), which the bulk
     # writes (customers_create, the import) call before they insert.
     NAME_DERIVED = ("name_normalised", "name_pinyin", "name_initials")
@@ -446,6 +467,17 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
             raise ValidationError({"parent": _("A customer cannot be its own group account.")})
         if self.referred_by_id and self.referred_by_id == self.pk:
             raise ValidationError({"referred_by": _("A customer cannot refer itself.")})
+        self.grade_from_status()
+
+    # The prospect grade (DOMAIN.md: A/B/C/D by a prospect's best open opportunity) as far as it
+    # needs no opportunity: none for a customer, D for a prospect not saved yet (it has no
+    # opportunity). Set on every save, and by clean(), which the bulk writes call before they
+    # insert; the pipeline re-grades a customer whose status changes (pipeline/signals.py).
+    def grade_from_status(self) -> None:
+        if self.status != CustomerStatus.PROSPECT:
+            self.prospect_grade = ""
+        elif self._state.adding:
+            self.prospect_grade = ProspectGrade.D
 
 
 class UnderCustomerQuerySet(models.QuerySet):
@@ -658,6 +690,8 @@ class Visit(CleanText, models.Model):
         ]
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="visit_customer_when"),
+            # Coverage: a customer's last executive meeting among many visits (servicing.coverage).
+            models.Index(fields=["customer", "kind", "-occurred_at"], name="visit_customer_kind_when"),
             models.Index(fields=["by", "-occurred_at"], name="visit_by_when"),
             models.Index(fields=["-occurred_at"], name="visit_when"),
             models.Index(

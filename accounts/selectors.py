@@ -5,9 +5,10 @@ child model), and each runs a fixed number of queries however many rows it retur
 """
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from difflib import SequenceMatcher
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Count,
+    Exists,
     F,
     FloatField,
     Func,
@@ -38,9 +40,13 @@ from .models import (
     CompetitorPresence,
     Contact,
     Customer,
+    CustomerStatus,
+    FitCriterion,
+    IndustryFit,
     InSubquery,
     Transaction,
     Visit,
+    credit_risk_q,
     normalise_company_name,
 )
 from .pinyin import has_latin, name_initials, name_pinyin
@@ -86,6 +92,8 @@ CUSTOMER_ORDERINGS = {
     # Not-yet-scored customers (NULL) sort last either way, on PostgreSQL as on SQLite.
     "score": (F("score").asc(nulls_last=True), "id"),
     "-score": (F("score").desc(nulls_last=True), "id"),
+    "fit_score": (F("fit_score").asc(nulls_last=True), "id"),
+    "-fit_score": (F("fit_score").desc(nulls_last=True), "id"),
     "sales_12m": (F("sales_12m").asc(nulls_last=True), "id"),
     "-sales_12m": (F("sales_12m").desc(nulls_last=True), "id"),
     "updated_at": (F("updated_at").asc(), "id"),
@@ -187,7 +195,15 @@ class CustomerFilters:
     status: str = ""
     owner: int | None = None
     is_key_account: bool | None = None
+    fit_score_min: Decimal | None = None  # experience method: at least this fit score
+    credit_risk: bool | None = None  # money open more than 30 days past due today
     ordering: str = "name"
+
+
+def with_credit_risk(customers: QuerySet[Customer], value: bool) -> QuerySet[Customer]:
+    """The customers carrying the credit-risk flag today (`value` true), or the others."""
+    risk = credit_risk_q(timezone.localdate())
+    return customers.filter(risk) if value else customers.exclude(risk)
 
 
 def customer_list(*, user: User, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
@@ -206,6 +222,10 @@ def customer_list(*, user: User, filters: CustomerFilters | None = None) -> Quer
         customers = customers.filter(owner_id=filters.owner)
     if filters.is_key_account is not None:
         customers = customers.filter(is_key_account=filters.is_key_account)
+    if filters.fit_score_min is not None:
+        customers = customers.filter(fit_score__gte=filters.fit_score_min)
+    if filters.credit_risk is not None:
+        customers = with_credit_risk(customers, filters.credit_risk)
     ordering = customer_ordering(filters.ordering, search=filters.search)
     return customers.select_related("owner").annotate(last_visit_at=last_visit_subquery()).order_by(*ordering)
 
@@ -325,37 +345,34 @@ def customer_competitors(*, customer: Customer) -> QuerySet[CompetitorPresence]:
 @dataclass(frozen=True)
 class MyDay:
     follow_ups_due: list[Visit]
-    neglected_key_accounts: list[Customer]
     recent_activity: list[Visit]
 
 
-def my_day(*, user: User, today: date | None = None, neglect_days: int = 30, recent: int = 10) -> MyDay:
-    """A rep's start page: follow-ups due today or overdue, key accounts not visited lately,
-    and the latest activity on their accounts. Three queries."""
+def my_day(
+    *,
+    user: User,
+    today: date | None = None,
+    recent: int = 10,
+    visible: QuerySet[Customer] | None = None,
+) -> MyDay:
+    """What accounts puts on a user's start page: follow-ups due today or overdue, and the
+    latest activity on their accounts. Two queries, and one for `visible` (the customers the
+    user may see, `Customer.objects.visible_to(user)`) unless the caller has it already.
+    (The accounts due for a visit, per their tier's service level, come from servicing.)"""
     today = today or timezone.localdate()
-    visible = Customer.objects.visible_to(user)
+    visible = Customer.objects.visible_to(user) if visible is None else visible
     due = (
         Visit.objects.follow_ups_open()
         .filter(by=user, follow_up_on__lte=today, customer__in=visible)
         .select_related("customer")
         .order_by("follow_up_on", "id")
     )
-    cutoff = timezone.now() - timedelta(days=neglect_days)
-    neglected = (
-        visible.filter(is_key_account=True)
-        .annotate(last_visit_at=last_visit_subquery())
-        .filter(Q(last_visit_at__lt=cutoff) | Q(last_visit_at__isnull=True))
-        .select_related("owner")
-        .order_by(F("last_visit_at").asc(nulls_first=True), "-score", "id")
-    )
     activity = (
         Visit.objects.filter(customer__in=visible)
         .select_related("customer", "by")
         .order_by("-occurred_at", "-id")[:recent]
     )
-    return MyDay(
-        follow_ups_due=list(due), neglected_key_accounts=list(neglected[:50]), recent_activity=list(activity)
-    )
+    return MyDay(follow_ups_due=list(due), recent_activity=list(activity))
 
 
 # --- Possible duplicates (可能重复) -----------------------------------------------------------
@@ -483,3 +500,162 @@ def _shared_run_matches(customers: QuerySet[Customer], normalised: str, limit: i
         )
     )
     return near[:limit]
+
+
+# --- The experience method (经历推算法): industry fits, the checklist, the shortlist ------------
+
+
+def industry_fit_table() -> QuerySet[IndustryFit]:
+    return IndustryFit.objects.order_by("industry", "id")
+
+
+def industries_not_in_table(*, user: User) -> list[str]:
+    """The industries the user's customers already have that the table does not: what the
+    form for a new row offers (a new one may be typed all the same)."""
+    return list(
+        Customer.objects.visible_to(user)
+        .exclude(industry="")
+        .exclude(industry__in=IndustryFit.objects.values("industry"))
+        .order_by("industry")
+        .values_list("industry", flat=True)
+        .distinct()
+    )
+
+
+def fit_criteria_with_ticks() -> QuerySet[FitCriterion]:
+    """Every checklist item, active or not, in checklist order, with how many customers have it
+    ticked (`ticked`): the admins' page."""
+    return FitCriterion.objects.annotate(ticked=Count("customers")).order_by("position", "id")
+
+
+def active_fit_criteria() -> QuerySet[FitCriterion]:
+    return FitCriterion.objects.filter(is_active=True).order_by("position", "id")
+
+
+PERCENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    criterion: FitCriterion
+    ticked: bool
+
+
+@dataclass(frozen=True)
+class CustomerFit:
+    """A customer's side of the experience method, as its page shows it: the industry's fit
+    (0 when the industry is not in the table or the customer has none) and the checklist."""
+
+    industry: str
+    industry_fit: Decimal
+    in_table: bool  # the customer's industry is in the industry fit table
+    items: list[ChecklistItem]  # the active items, in checklist order
+
+    @property
+    def ticked(self) -> int:
+        return sum(item.ticked for item in self.items)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def customer_fit(self) -> Decimal:
+        """100 × (weights of the ticked items) / (weights of all active items), 0 when they
+        weigh nothing; rounded half up to 2 decimals for display."""
+        weights = sum((item.criterion.weight for item in self.items), Decimal(0))
+        if weights <= 0:
+            return Decimal("0.00")
+        ticked = sum((item.criterion.weight for item in self.items if item.ticked), Decimal(0))
+        return (100 * ticked / weights).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+
+def customer_fit(*, customer: Customer) -> CustomerFit:
+    """The customer page's "Customer fit" section: two queries."""
+    row = IndustryFit.objects.filter(industry=customer.industry).first() if customer.industry else None
+    ticks = Customer.fit_criteria.through.objects.filter(
+        customer_id=customer.pk, fitcriterion_id=OuterRef("pk")
+    )
+    items = active_fit_criteria().annotate(is_ticked=Exists(ticks))
+    return CustomerFit(
+        industry=customer.industry,
+        industry_fit=row.industry_fit if row is not None else Decimal(0),
+        in_table=row is not None,
+        items=[ChecklistItem(criterion=item, ticked=item.is_ticked) for item in items],
+    )
+
+
+@dataclass(frozen=True)
+class ShortlistFilters:
+    industry: str = ""
+    region: str = ""
+    owner: int | None = None
+
+
+def industry_fit_value(need: int | None, capability: int | None) -> Decimal:
+    """The industry fit of a shortlist row from its industry's need and capability (None when
+    the industry is not in the table: 0), by `IndustryFit.industry_fit`, the one formula."""
+    if need is None or capability is None:
+        return Decimal(0)
+    return IndustryFit(need=need, capability=capability).industry_fit
+
+
+def new_market_shortlist(
+    *, user: User, filters: ShortlistFilters | None = None, as_of: date | None = None
+) -> QuerySet[Customer]:
+    """The new-market shortlist (经历推算法): the visible prospects with no sales in the last 12
+    months as of `as_of` (their transactions in (D−365, D] sum to 0 or less, or there are none),
+    by fit score, best first (not yet scored last), then name in pinyin order. Each row carries
+    its owner, its industry's `industry_need` and `industry_capability` (null when the industry
+    is not in the table; see `industry_fit_value`) and `fit_ticked`, how many active checklist
+    items are ticked for it. One query, however many rows."""
+    filters = filters or ShortlistFilters()
+    window = SalesWindow(as_of or timezone.localdate())
+    sold = (
+        Transaction.objects.filter(window.last_12m("occurred_on"), customer=OuterRef("pk"))
+        .values("customer")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+    )
+    industry = IndustryFit.objects.filter(industry=OuterRef("industry"))
+    ticked = (
+        Customer.fit_criteria.through.objects.filter(customer_id=OuterRef("pk"), fitcriterion__is_active=True)
+        .values("customer_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    customers = Customer.objects.visible_to(user).filter(status=CustomerStatus.PROSPECT).filter(~Exists(sold))
+    if filters.industry:
+        customers = customers.filter(industry=filters.industry)
+    if filters.region:
+        customers = customers.filter(region=filters.region)
+    if filters.owner:
+        customers = customers.filter(owner_id=filters.owner)
+    return (
+        customers.select_related("owner")
+        .annotate(
+            industry_need=Subquery(industry.values("need")[:1]),
+            industry_capability=Subquery(industry.values("capability")[:1]),
+            fit_ticked=Coalesce(Subquery(ticked), 0),
+        )
+        .order_by(F("fit_score").desc(nulls_last=True), "name_pinyin", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ShortlistRow:
+    customer: Customer
+    industry_fit: Decimal
+    fit_ticked: int  # active checklist items ticked
+
+
+def shortlist_rows(customers: Iterable[Customer]) -> list[ShortlistRow]:
+    """Rows of `new_market_shortlist` as its page shows them; no query of their own."""
+    return [
+        ShortlistRow(
+            customer=customer,
+            industry_fit=industry_fit_value(customer.industry_need, customer.industry_capability),
+            fit_ticked=customer.fit_ticked,
+        )
+        for customer in customers
+    ]

@@ -7,16 +7,18 @@ objects the caller may see (or, for users, assign), so any other id "does not ex
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from users.models import User
 from users.services import owner_choices
+from web.filters import BIGINT_MAX
 from web.serializers import ApiModelSerializer, KeepCurrentMixin, id_or_none
 from web.text import NoControlCharacters
 
-from . import services
+from . import selectors, services
 from .credit_code import normalise_credit_code, validate_credit_code
-from .models import Contact, Customer, Transaction, Visit
+from .models import Contact, Customer, FitCriterion, IndustryFit, Transaction, Visit
 
 # --- Fields ----------------------------------------------------------------------------------
 
@@ -74,6 +76,32 @@ class CreditCodeField(serializers.CharField):
         return normalise_credit_code(super().to_internal_value(data))
 
 
+class ActiveFitCriterionField(serializers.PrimaryKeyRelatedField):
+    """The id of an active item of the customer-fit checklist."""
+
+    default_error_messages = {"inactive": _("Item {pk_value} is not active on the checklist.")}
+
+    def get_queryset(self):
+        return FitCriterion.objects.all()
+
+    def to_internal_value(self, data):
+        criterion = super().to_internal_value(data)
+        if not criterion.is_active:
+            self.fail("inactive", pk_value=criterion.pk)
+        return criterion
+
+
+class FitCriteriaField(serializers.ManyRelatedField):
+    """The ticked items of the customer-fit checklist: only active ones are shown and written;
+    ticks of inactive items are kept as they are."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child_relation=ActiveFitCriterionField(), **kwargs)
+
+    def get_attribute(self, instance):
+        return [criterion for criterion in instance.fit_criteria.all() if criterion.is_active]
+
+
 class LocationPairMixin:
     """A serializer with `latitude` and `longitude`: both or neither, as the model's constraint says."""
 
@@ -101,7 +129,18 @@ class CustomerSerializer(LocationPairMixin, ApiModelSerializer):
     )
     owner_name = serializers.CharField(source="owner.display_name", read_only=True, allow_null=True)
     account_team = AccountTeamMemberField(many=True, required=False)
+    fit_criteria = FitCriteriaField(
+        required=False,
+        help_text="Customer fit (经历推算法): the ids of the active checklist items ticked for this "
+        "customer (`/api/v1/fit-criteria/`). Sending a list ticks exactly those; an unknown or "
+        "inactive id is a 400.",
+    )
     last_visit_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    credit_risk = serializers.BooleanField(
+        read_only=True,
+        help_text="Credit risk (风险: credit) today: money open more than 30 days past its due date "
+        "(payment collection).",
+    )
     credit_code = CreditCodeField(
         required=False,
         help_text="Unified social credit code (统一社会信用代码, 18 characters, GB 32100-2015); "
@@ -141,11 +180,13 @@ class CustomerSerializer(LocationPairMixin, ApiModelSerializer):
             "potential",
             "demonstration",
             "winnability",
+            "fit_criteria",
             "notes",
             "created_at",
             "updated_at",
             *Customer.SCORING_FIELDS,
             "last_visit_at",
+            "credit_risk",
         ]
         read_only_fields = ["created_at", "updated_at", *Customer.SCORING_FIELDS]
         extra_kwargs = {"score": {"coerce_to_string": False}}
@@ -362,3 +403,93 @@ class TransactionBatchErrorSerializer(serializers.Serializer):
     """400 of a push: one entry per bad row of an array; other refusals are field → messages."""
 
     errors = TransactionRowErrorSerializer(many=True, required=False)
+
+
+# --- The experience method (经历推算法) -------------------------------------------------------
+
+
+class IndustryFitSerializer(ApiModelSerializer):
+    """A row of the industry fit table: how much the industry needs what we sell (`need`, 1–5)
+    and how well we serve it (`capability`, 1–5)."""
+
+    industry_fit = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        coerce_to_string=False,
+        read_only=True,
+        help_text="((need − 1) × 25 + (capability − 1) × 25) / 2, 0–100.",
+    )
+
+    class Meta:
+        model = IndustryFit
+        fields = ["id", "industry", "need", "capability", "industry_fit", "notes", "updated_at"]
+        read_only_fields = ["updated_at"]
+        # One row per industry: the service refuses a second one with a message of its own.
+        extra_kwargs = {
+            "industry": {
+                "validators": [NoControlCharacters()],
+                "help_text": "As the customers' industry reads.",
+            }
+        }
+
+
+class FitCriterionSerializer(ApiModelSerializer):
+    """An item of the customer-fit checklist. Customer fit = 100 × (weights of the ticked
+    items) / (weights of all active items); an inactive item counts for no one, its ticks kept."""
+
+    class Meta:
+        model = FitCriterion
+        fields = ["id", "label", "weight", "is_active", "position"]
+        # The label is unique; the service refuses a taken one (case and spacing aside).
+        extra_kwargs = {"label": {"validators": [NoControlCharacters()]}}
+
+
+class ShortlistQuerySerializer(serializers.Serializer):
+    industry = serializers.CharField(
+        required=False, allow_blank=True, max_length=50, validators=[NoControlCharacters()]
+    )
+    region = serializers.CharField(
+        required=False, allow_blank=True, max_length=50, validators=[NoControlCharacters()]
+    )
+    owner = serializers.IntegerField(
+        required=False, min_value=1, max_value=BIGINT_MAX, help_text="The owner's user id."
+    )
+
+
+class ShortlistSerializer(serializers.ModelSerializer):
+    """A prospect on the new-market shortlist, with what its fit score is made of."""
+
+    owner_name = serializers.CharField(source="owner.display_name", read_only=True, allow_null=True)
+    fit_score = serializers.DecimalField(
+        max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    industry_fit = serializers.SerializerMethodField(
+        help_text="The customer's industry in the industry fit table, 0–100; 0 when it is not there."
+    )
+    customer_fit_ticked = serializers.IntegerField(
+        source="fit_ticked", read_only=True, help_text="Active checklist items ticked for the customer."
+    )
+    customer_fit_items = serializers.SerializerMethodField(help_text="Active checklist items in all.")
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "name",
+            "industry",
+            "region",
+            "owner",
+            "owner_name",
+            "fit_score",
+            "industry_fit",
+            "customer_fit_ticked",
+            "customer_fit_items",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False))
+    def get_industry_fit(self, customer):
+        return selectors.industry_fit_value(customer.industry_need, customer.industry_capability)
+
+    def get_customer_fit_items(self, customer) -> int:
+        return self.context["fit_items"]

@@ -17,12 +17,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.context import audit_suppressed
-from audit.services import created_events, record_many, record_membership
+from audit.services import created_events, membership_event, record_many, record_membership
 from users.models import User
 from users.services import owner_check, owner_choices
+from web.deletion import delete_or_explain
 
 from .credit_code import normalise_credit_code
-from .models import AccountTeamMember, Contact, Customer, Transaction, Visit, normalise_company_name
+from .events import visits_logged
+from .models import (
+    AccountTeamMember,
+    Contact,
+    Customer,
+    FitCriterion,
+    IndustryFit,
+    Transaction,
+    Visit,
+    normalise_company_name,
+)
 
 # --- Who may do what with a customer ---------------------------------------------------------
 
@@ -171,8 +182,15 @@ def _save_customer(customer: Customer) -> Customer:
 
 
 @transaction.atomic
-def customer_create(*, by: User, account_team: Iterable[User] | None = None, **fields) -> Customer:
-    """A new customer, owned by `by` unless an owner `by` may assign is given."""
+def customer_create(
+    *,
+    by: User,
+    account_team: Iterable[User] | None = None,
+    fit_criteria: Iterable[FitCriterion] | None = None,
+    **fields,
+) -> Customer:
+    """A new customer, owned by `by` unless an owner `by` may assign is given; `fit_criteria`
+    are the checklist items ticked for it (active ones only)."""
     unknown = set(fields) - set(CUSTOMER_EDITABLE)
     if unknown:
         raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
@@ -183,6 +201,8 @@ def customer_create(*, by: User, account_team: Iterable[User] | None = None, **f
     _save_customer(customer)
     if account_team is not None:
         customer_set_team(customer=customer, by=by, users=account_team)
+    if fit_criteria is not None:
+        _set_fit_criteria(customer=customer, criteria=fit_criteria)
     return customer
 
 
@@ -243,7 +263,12 @@ def customers_create(*, by: User, customers: Sequence[Customer]) -> list[Custome
 
 @transaction.atomic
 def customer_update(
-    *, customer: Customer, by: User, account_team: Iterable[User] | None = None, **fields
+    *,
+    customer: Customer,
+    by: User,
+    account_team: Iterable[User] | None = None,
+    fit_criteria: Iterable[FitCriterion] | None = None,
+    **fields,
 ) -> Customer:
     unknown = set(fields) - set(CUSTOMER_EDITABLE)
     if unknown:
@@ -255,6 +280,8 @@ def customer_update(
     _save_customer(customer)
     if account_team is not None:
         customer_set_team(customer=customer, by=by, users=account_team)
+    if fit_criteria is not None:
+        _set_fit_criteria(customer=customer, criteria=fit_criteria)
     return customer
 
 
@@ -331,7 +358,7 @@ def customer_delete(*, customer: Customer, by: User) -> None:
                 ]
             }
         )
-    customer.delete()
+    delete_or_explain(customer)  # payment plans and payments protect it too
 
 
 # --- Contacts --------------------------------------------------------------------------------
@@ -400,6 +427,7 @@ def visit_log(
     visit.full_clean()
     visit.save()
     visit.contacts.set(contacts)
+    visits_logged([visit])
     return visit
 
 
@@ -462,6 +490,7 @@ def visits_log(*, visits: Sequence[VisitRow]) -> list[Visit]:
         ],
         batch_size=1000,
     )
+    visits_logged(rows)
     return rows
 
 
@@ -561,3 +590,172 @@ def transactions_upsert(*, rows: Sequence[TransactionRow]) -> UpsertResult:
     )
     created = len(latest) - len(known)
     return UpsertResult(created=created, updated=len(known))
+
+
+# --- The experience method: industry fits and the customer-fit checklist (经历推算法) --------
+
+
+def can_edit_industry_fits(user: User) -> bool:
+    """Managers and admins keep the industry fit table; everyone signed in reads it."""
+    return user.is_authenticated and user.can_manage
+
+
+def can_edit_fit_criteria(user: User) -> bool:
+    """Admins keep the customer-fit checklist's items and weights; everyone signed in reads them."""
+    return user.is_authenticated and user.is_staff
+
+
+INDUSTRY_FIT_EDITABLE = ("industry", "need", "capability", "notes")
+
+
+def _check_industry_free(industry_fit: IndustryFit) -> None:
+    taken = IndustryFit.objects.filter(industry=industry_fit.industry).exclude(pk=industry_fit.pk)
+    if industry_fit.industry and taken.exists():
+        message = _("“%(industry)s” is already in the table.") % {"industry": industry_fit.industry}
+        raise ValidationError({"industry": [message]})
+
+
+@transaction.atomic
+def industry_fit_save(*, by: User, industry_fit: IndustryFit | None = None, **fields) -> IndustryFit:
+    """Add an industry to the table (without `industry_fit`) or change one: its need and our
+    capability, 1–5 each. An industry is in the table once; the name is matched as written."""
+    if not can_edit_industry_fits(by):
+        raise PermissionDenied(_("Only managers and admins can change the industry fit table."))
+    unknown = set(fields) - set(INDUSTRY_FIT_EDITABLE)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    industry_fit = industry_fit if industry_fit is not None else IndustryFit()
+    for name, value in fields.items():
+        setattr(industry_fit, name, value)
+    if isinstance(industry_fit.industry, str):
+        industry_fit.industry = industry_fit.industry.strip()
+    _check_industry_free(industry_fit)
+    industry_fit.full_clean()
+    try:
+        with transaction.atomic():
+            industry_fit.save()
+    except IntegrityError:
+        _check_industry_free(industry_fit)  # lost a race with someone adding the same industry
+        raise
+    return industry_fit
+
+
+@transaction.atomic
+def industry_fit_delete(*, by: User, industry_fit: IndustryFit) -> None:
+    """Take an industry out of the table: its customers' industry fit becomes 0 from the next run."""
+    if not can_edit_industry_fits(by):
+        raise PermissionDenied(_("Only managers and admins can change the industry fit table."))
+    industry_fit.delete()
+
+
+FIT_CRITERION_EDITABLE = ("label", "weight", "is_active", "position")
+
+
+def _check_label(criterion: FitCriterion) -> None:
+    """An item is a column of the customer import under its label: the label must not read as
+    another item's or as one of the import's own columns (header matching ignores case, spaces
+    and underscores)."""
+    from .imports import customer_header_taken, header_text  # imports.py builds on this module
+
+    label = criterion.label
+    if not isinstance(label, str) or not header_text(label):
+        return  # empty: the field's own "required" message
+    others = FitCriterion.objects.exclude(pk=criterion.pk).values_list("label", flat=True)
+    if any(header_text(other) == header_text(label) for other in others):
+        raise ValidationError({"label": [_("Another item already has this name.")]})
+    if customer_header_taken(label):
+        message = _("“%(label)s” is already a column of the customer import; choose another name.")
+        raise ValidationError({"label": [message % {"label": label}]})
+
+
+@transaction.atomic
+def fit_criterion_save(*, by: User, criterion: FitCriterion | None = None, **fields) -> FitCriterion:
+    """Add a checklist item (without `criterion`) or change one: its label, weight (0–1000),
+    whether it is active, and its position. Deactivating an item keeps its ticks: it no
+    longer counts, for anyone, and counts again once reactivated."""
+    if not can_edit_fit_criteria(by):
+        raise PermissionDenied(_("Only admins can change the customer-fit checklist."))
+    unknown = set(fields) - set(FIT_CRITERION_EDITABLE)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
+    criterion = criterion if criterion is not None else FitCriterion()
+    for name, value in fields.items():
+        setattr(criterion, name, value)
+    if isinstance(criterion.label, str):
+        criterion.label = criterion.label.strip()
+    _check_label(criterion)
+    criterion.full_clean()
+    try:
+        with transaction.atomic():
+            criterion.save()
+    except IntegrityError:
+        _check_label(criterion)  # lost a race with someone adding the same label
+        raise
+    return criterion
+
+
+@transaction.atomic
+def fit_criterion_delete(*, by: User, criterion: FitCriterion) -> None:
+    """Delete an item that was never ticked; one that was is deactivated instead, so that
+    customers' checklists and their history keep it."""
+    if not can_edit_fit_criteria(by):
+        raise PermissionDenied(_("Only admins can change the customer-fit checklist."))
+    ticked = criterion.customers.count()
+    if ticked:
+        message = _(
+            "This item is ticked on %(count)d customers and cannot be deleted; deactivate it instead."
+        ) % {"count": ticked}
+        raise ValidationError({"non_field_errors": [message]})
+    criterion.delete()
+
+
+def _set_fit_criteria(*, customer: Customer, criteria: Iterable[FitCriterion]) -> None:
+    """Tick exactly `criteria` among the active items, recorded as one audit row. Ticks of
+    inactive items are left as they are: a deactivated item keeps its ticks."""
+    criteria = list(criteria)
+    inactive = [criterion for criterion in criteria if not criterion.is_active]
+    if inactive:
+        message = _("“%(item)s” is not an active checklist item.") % {"item": inactive[0].label}
+        raise ValidationError({"fit_criteria": [message]})
+    wanted = {criterion.pk: criterion for criterion in criteria}
+    current = {criterion.pk: criterion for criterion in customer.fit_criteria.filter(is_active=True)}
+    added = [criterion for pk, criterion in wanted.items() if pk not in current]
+    removed = [criterion for pk, criterion in current.items() if pk not in wanted]
+    if not (added or removed):
+        return
+    with audit_suppressed():  # one row for the whole change, not one per add and remove
+        customer.fit_criteria.remove(*removed)
+        customer.fit_criteria.add(*added)
+    record_membership(instance=customer, field_name="fit_criteria", added=added, removed=removed)
+
+
+@transaction.atomic
+def customer_set_fit_criteria(*, customer: Customer, by: User, criteria: Iterable[FitCriterion]) -> Customer:
+    """Tick the customer-fit checklist (the customer page's form): exactly `criteria` of the
+    active items. Anyone who may edit the customer may, that is anyone who sees it; the
+    customer's row is locked so two people ticking at once cannot collide."""
+    locked = Customer.objects.visible_to(by).select_for_update().filter(pk=customer.pk)
+    if not list(locked.values_list("pk", flat=True)):
+        raise PermissionDenied(_("You may not change this customer."))
+    _set_fit_criteria(customer=customer, criteria=criteria)
+    return customer
+
+
+def customers_tick_fit_criteria(*, ticks: Iterable[tuple[Customer, Sequence[FitCriterion]]]) -> None:
+    """Ticks for customers just created in bulk (the import), which have none yet: one insert,
+    and one audit row per customer with ticks (a bulk insert sends no signals)."""
+    ticks = [(customer, list(criteria)) for customer, criteria in ticks if criteria]
+    through = Customer.fit_criteria.through
+    through.objects.bulk_create(
+        [
+            through(customer_id=customer.pk, fitcriterion_id=criterion.pk)
+            for customer, criteria in ticks
+            for criterion in criteria
+        ],
+        batch_size=1000,
+    )
+    events = (
+        membership_event(instance=customer, field_name="fit_criteria", added=criteria)
+        for customer, criteria in ticks
+    )
+    record_many([event for event in events if event is not None])

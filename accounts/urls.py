@@ -1,4 +1,4 @@
-"""Pages of the rep's daily work: My day, customers, contacts, visits."""
+"""Pages of the rep's daily work: customers, contacts, visits. (My day is kam.views.my_day.)"""
 
 from django.urls import path
 
@@ -7,7 +7,6 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("my-day/", views.my_day, name="my-day"),  # also `/` for reps (kam.views.home)
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/new/", views.customer_create, name="customer-create"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),

@@ -1,4 +1,5 @@
-"""Pages of the rep's daily work: My day, customers, contacts, visits and follow-ups.
+"""Pages of the rep's daily work: customers, contacts, visits and follow-ups (My day, which
+gathers several apps, is kam.views.my_day).
 
 Views stay short: they read through accounts.selectors and write through accounts.services.
 Every customer is found through `Customer.objects.visible_to(request.user)`, and everything
@@ -15,7 +16,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -47,20 +47,7 @@ def _next_url(request: HttpRequest) -> str | None:
     return None
 
 
-# --- My day ----------------------------------------------------------------------------------
-
-
-def my_day(request: HttpRequest) -> HttpResponse:
-    """The start page (served at `/` by kam.views.home)."""
-    user = request.user
-    today = timezone.localdate()
-    context = {
-        "today": today,
-        "day": selectors.my_day(user=user, today=today),
-        "member_of": user.teams.prefetch_related("managers").order_by("name"),
-        "manages": user.managed_teams.prefetch_related("members").order_by("name"),
-    }
-    return render(request, "accounts/my_day.html", context)
+# --- Follow-ups (ticked off from My day, kam.views.my_day) --------------------------------
 
 
 @require_POST
@@ -113,6 +100,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "competitors": selectors.customer_competitors(customer=customer),
         "team": customer.team_memberships.select_related("user").order_by("user__username"),
         "show_profile": services.can_see_personal_profile(request.user, customer),
+        "fit": selectors.customer_fit(customer=customer),
     }
     return render(request, "accounts/customer_detail.html", context)
 

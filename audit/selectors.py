@@ -99,7 +99,10 @@ class HistoryRow:
 
 def _field_label(model, name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
+        if field.one_to_many and not field.concrete:  # the rows under it (a review's actions)
+            return str(field.related_model._meta.verbose_name_plural)
+        return str(field.verbose_name)
     except FieldDoesNotExist:
         return {"account_team": _("account team"), "members": _("members"), "managers": _("managers")}.get(
             name, name

@@ -279,14 +279,26 @@ def record_membership(
     removed: Iterable[models.Model] = (),
 ) -> AuditEvent | None:
     """A to-many change (team members, an account team) as one row on `instance`."""
+    row = membership_event(instance=instance, field_name=field_name, added=added, removed=removed)
+    if row is not None:
+        row.save()
+    return row
+
+
+def membership_event(
+    *,
+    instance: models.Model,
+    field_name: str,
+    added: Iterable[models.Model] = (),
+    removed: Iterable[models.Model] = (),
+) -> AuditEvent | None:
+    """`record_membership`'s row, unsaved: for changes written in bulk (`record_many`)."""
     spec = spec_for(type(instance))
     added = sorted(str(o) for o in added)
     removed = sorted(str(o) for o in removed)
     if spec is None or not (added or removed):
         return None
-    row = event_on(instance, spec, Action.UPDATE, {field_name: {"added": added, "removed": removed}})
-    row.save()
-    return row
+    return event_on(instance, spec, Action.UPDATE, {field_name: {"added": added, "removed": removed}})
 
 
 def created_events(instances: Iterable[models.Model]) -> list[AuditEvent]:

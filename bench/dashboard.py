@@ -8,6 +8,11 @@ trends exist, then requests each endpoint R times as an admin (all customers) an
 manager (one team, about a quarter of them), in-process through Django's test client, and
 prints median and p95 per endpoint next to a floor: `GET /api/v1/me/`, a plain DRF endpoint
 answered by the same stack. Target: every median under 150 ms.
+
+For the coverage panel (issue 14) the data also has the last few months' in-person visits, calls,
+executive meetings and account reviews, dated from today (SERVICING). `--only coverage` measures
+one panel; `--visit-index drop` measures without the index `visit_customer_kind_when` (accounts
+migration 0013; `keep`, the default, recreates it if an earlier run dropped it).
 """
 
 from __future__ import annotations
@@ -103,11 +108,37 @@ FROM (
 """
 
 
-def setup(url: str, n: int) -> None:
+# Servicing (issue 14), dated from today as coverage is: about three contacts in the last four months
+# for most customers, of mixed kinds (so the visit index's kind column has something to skip), an
+# executive meeting for a quarter of them, an account review for two thirds, some a year old or more.
+SERVICING = """
+INSERT INTO accounts_visit (customer_id, by_id, kind, occurred_at, summary, needs, objections, next_step,
+                            created_at, updated_at)
+SELECT c.id, c.owner_id,
+       (ARRAY['visit','call','call','meeting','site_visit','other','call','visit'])[1 + (hashint4(c.id::int * 8 + k) & 7)],
+       now() - ((hashint4(c.id::int * 8 + k + 100) & 65535) %% 120 || ' days')::interval, '', '', '', '', now(), now()
+FROM accounts_customer c, generate_series(1, 3) k
+WHERE (hashint4(c.id::int * 11) & 15) < 13;
+INSERT INTO accounts_visit (customer_id, by_id, kind, occurred_at, summary, needs, objections, next_step,
+                            created_at, updated_at)
+SELECT c.id, c.owner_id, 'executive', now() - ((hashint4(c.id::int * 13) & 65535) %% 240 || ' days')::interval,
+       '', '', '', '', now(), now()
+FROM accounts_customer c WHERE c.id %% 4 = 1;
+INSERT INTO servicing_accountreview (customer_id, reviewed_on, period_start, period_end, potential, problems,
+    relationship_health, summary, created_by_id, created_at, updated_at)
+SELECT c.id, CURRENT_DATE - r.days_ago, CURRENT_DATE - r.days_ago - 180, CURRENT_DATE - r.days_ago - 1,
+       '', '', 1 + c.id %% 5, '', c.owner_id, now(), now()
+FROM accounts_customer c
+CROSS JOIN LATERAL (SELECT (hashint4(c.id::int * 17) & 65535) %% 420 AS days_ago) r
+WHERE c.id %% 3 <> 0;
+"""
+
+
+def setup(url: str, n: int, database: str = DB) -> None:
     admin = bench_scoring.server_url(url, "postgres")
-    bench_scoring.psql(admin, f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    bench_scoring.psql(admin, f"CREATE DATABASE {DB}")
-    bench = bench_scoring.server_url(url, DB)
+    bench_scoring.psql(admin, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    bench_scoring.psql(admin, f"CREATE DATABASE {database}")
+    bench = bench_scoring.server_url(url, database)
     bench_scoring.migrate(bench)
     sql = (
         bench_scoring.GENERATE.replace("%(n)s", str(n))
@@ -119,10 +150,29 @@ def setup(url: str, n: int) -> None:
         ["psql", bench, "-v", "ON_ERROR_STOP=1", "-q"], input=PEOPLE.replace("%%", "%"), text=True, check=True
     )
     subprocess.run(["psql", bench, "-v", "ON_ERROR_STOP=1", "-q"], input=CONTACTS, text=True, check=True)
+    subprocess.run(
+        ["psql", bench, "-v", "ON_ERROR_STOP=1", "-q"],
+        input=SERVICING.replace("%%", "%"),
+        text=True,
+        check=True,
+    )
     bench_scoring.psql(bench, "VACUUM ANALYZE")
 
 
-def measure(url: str, repeats: int) -> None:
+VISIT_INDEX = "visit_customer_kind_when"
+
+
+def visit_index(url: str, keep: bool) -> None:
+    """Drop or (re)create accounts migration 0013's index, as its migration defines it."""
+    if keep:
+        sql = f"CREATE INDEX IF NOT EXISTS {VISIT_INDEX} ON accounts_visit (customer_id, kind, occurred_at DESC)"
+    else:
+        sql = f"DROP INDEX IF EXISTS {VISIT_INDEX}"
+    bench_scoring.psql(url, sql)
+    bench_scoring.psql(url, "ANALYZE accounts_visit")
+
+
+def measure(url: str, repeats: int, only: tuple[str, ...] = ()) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
@@ -171,7 +221,7 @@ def measure(url: str, repeats: int) -> None:
         client.force_login(User.objects.get(username=username))
         floor = statistics.median(timings(client, "/api/v1/me/"))
         print(f"{'floor (me)':<14}{username[6:]:<9}{floor:>10.1f}{'':>9}{1:>9.1f}")
-        for name in NAMES:
+        for name in only or NAMES:
             samples = timings(client, f"/api/v1/dashboard/{name}/")
             median = statistics.median(samples)
             worst = max(worst, median)
@@ -186,15 +236,26 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="customers (10 transactions each)")
     parser.add_argument("--repeats", type=int, default=30, help="requests per endpoint and role")
     parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run")
+    parser.add_argument("--database", default=DB, help=f"the bench database (default {DB})")
+    parser.add_argument("--only", default="", help="comma-separated endpoint names (default: all)")
+    parser.add_argument(
+        "--visit-index",
+        choices=("keep", "drop"),
+        default="keep",
+        help=f"measure with {VISIT_INDEX} (recreated if missing) or without it (dropped)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
     if not args.reuse:
         started = time.perf_counter()
-        setup(url, args.n)
+        setup(url, args.n, args.database)
         print(f"generated {args.n:,} customers in {time.perf_counter() - started:.1f} s", flush=True)
-    measure(bench_scoring.server_url(url, DB), args.repeats)
+    bench = bench_scoring.server_url(url, args.database)
+    visit_index(bench, keep=args.visit_index == "keep")
+    print(f"{VISIT_INDEX}: {'present' if args.visit_index == 'keep' else 'dropped'}")
+    measure(bench, args.repeats, only=tuple(name for name in args.only.split(",") if name))
 
 
 if __name__ == "__main__":

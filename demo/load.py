@@ -21,13 +21,17 @@ from .dataset import DemoDataset, demo_dataset
 from .loaders.competitors import competitors_load
 from .loaders.contacts import contacts_load
 from .loaders.customers import customers_load, demo_customers
+from .loaders.fit import FitLoaded, fit_load
 from .loaders.logins import demo_users
 from .loaders.opportunities import opportunities_load
 from .loaders.plans import plans_load
+from .loaders.receivables import ReceivablesLoaded, receivables_load
+from .loaders.servicing import ServicingLoaded, servicing_load
 from .loaders.transactions import transactions_load
 from .loaders.visits import visits_load
 from .pipeline_dataset import SEED as PIPELINE_SEED
 from .pipeline_dataset import opportunity_specs, plan_specs
+from .servicing_dataset import fit_specs
 
 
 @dataclass(frozen=True)
@@ -123,3 +127,34 @@ def demo_pipeline_summary() -> dict[str, int]:
     """Opportunities by stage (open, won, lost) in the database, for the command's report."""
     by_stage = dict(Opportunity.objects.order_by().values_list("stage").annotate(n=Count("id")))
     return {str(stage): by_stage.get(stage, 0) for stage in (*FORWARD, Stage.LOST)}
+
+
+@transaction.atomic
+def demo_fit_load(*, dataset: DemoDataset | None = None) -> FitLoaded:
+    """The experience method's demo data (issue 14): the industry fit table and the checklist
+    ticks, before the scoring run that computes the fit scores. Needs `demo_load` first."""
+    data = dataset or demo_dataset()
+    return fit_load(ticks=fit_specs(data), customers=demo_customers(data.customers), users=demo_users())
+
+
+@transaction.atomic
+def demo_servicing_load(*, dataset: DemoDataset | None = None, today: date | None = None) -> ServicingLoaded:
+    """Account reviews and service visits putting every tier's accounts in every coverage state
+    (issue 14). After the scoring run: a customer's service policy is its tier's."""
+    data = dataset or demo_dataset()
+    return servicing_load(
+        customers=demo_customers(data.customers), users=demo_users(), today=today or timezone.localdate()
+    )
+
+
+@transaction.atomic
+def demo_receivables_load(
+    *, dataset: DemoDataset | None = None, today: date | None = None
+) -> ReceivablesLoaded:
+    """Payment plans and ERP payments for some won demo opportunities (issue 15): paid on time,
+    open, more than 30 days overdue, paid early with credit, due this week. Needs
+    `demo_pipeline_load` first (the won opportunities)."""
+    data = dataset or demo_dataset()
+    return receivables_load(
+        customers=demo_customers(data.customers), users=demo_users(), today=today or timezone.localdate()
+    )

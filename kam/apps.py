@@ -7,3 +7,11 @@ class KamConfig(AppConfig):
 
     name = "kam"
     verbose_name = "KAM"
+
+    def ready(self) -> None:
+        from accounts.models import Tier
+        from events.notifications import register_labels
+        from pipeline.models import Stage
+
+        # Notifications show tiers and stages with their labels, in the reader's language.
+        register_labels(tier=Tier, stage=Stage)

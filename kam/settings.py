@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "web",
     "audit",
     "users",
+    "events",
     "accounts",
     "scoring",
     "pipeline",
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "events.context_processors.notifications",
             ],
         },
     },
@@ -256,7 +258,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 
 # --- REST API -------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # API keys first: that class also refuses credentials in the URL, whatever authenticates.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "users.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -295,7 +299,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Key-account management: customers, contacts, visits, transactions, scores and tiers, "
         "opportunities through the five-stage pipeline, account plans and the manager dashboard.\n\n"
-        "Authenticate with `POST /api/v1/auth/token/` and send `Authorization: Token <key>`."
+        "Authenticate with `POST /api/v1/auth/token/` and send `Authorization: Token <key>`, or, "
+        "for an integration, with an API key (`/account/api-keys/`): `Authorization: Api-Key <key>`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -303,6 +308,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets named after their model, not their field ("status" means other things elsewhere).
+    "ENUM_NAME_OVERRIDES": {
+        "ApiKeyScopeEnum": "users.models.ApiKeyScope",
+        "ApiKeyStatusEnum": "users.models.ApiKeyStatus",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -350,6 +360,66 @@ if SCORING_NIGHTLY_AT:
         "task": "scoring.nightly",
         "schedule": crontab(hour=_hour, minute=_minute),
     }
+
+# The outbox's sweep (events.tasks.sweep): events never dispatched and webhook deliveries never
+# attempted or due for a retry are queued again, so a worker killed after a commit loses nothing.
+CELERY_BEAT_SCHEDULE["events-sweep"] = {"task": "events.sweep", "schedule": 60.0}
+# Installments fallen overdue since the last run are announced (installment.overdue) each
+# morning, local time, before the digests; idempotent, so a repeated run announces nothing twice.
+CELERY_BEAT_SCHEDULE["overdue-installments"] = {
+    "task": "receivables.announce_overdue",
+    "schedule": crontab(hour=7, minute=0),
+}
+
+# --- Notifications and the daily digest e-mail (events/notifications.py, events/digest.py) ---
+# Local time of the "follow-up due today" notifications and, after them, the digest e-mails;
+# KAM_DIGEST_AT="" turns both off.
+KAM_DIGEST_AT = os.environ.get("KAM_DIGEST_AT", "07:30")
+if KAM_DIGEST_AT:
+    _hour, _minute = (int(part) for part in KAM_DIGEST_AT.split(":"))
+    CELERY_BEAT_SCHEDULE["follow-ups-due"] = {
+        "task": "accounts.follow_ups_due",
+        "schedule": crontab(hour=_hour, minute=max(0, _minute - 15)),
+    }
+    CELERY_BEAT_SCHEDULE["daily-digest"] = {
+        "task": "events.send_digests",
+        "schedule": crontab(hour=_hour, minute=_minute),
+    }
+# Links in e-mails are absolute: the site's address as people reach it (e.g. https://kam.example.com).
+KAM_SITE_URL = os.environ.get("KAM_SITE_URL", "")
+# E-mail: printed to the console in development; SMTP (EMAIL_HOST…) otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "KAM <kam@localhost>")
+
+# --- Outbound webhooks (events/, docs/webhooks.md) ---------------------------------------
+# Short timeouts: a slow receiver must not hold a worker (seconds).
+KAM_WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("KAM_WEBHOOK_CONNECT_TIMEOUT", "3"))
+KAM_WEBHOOK_READ_TIMEOUT = float(os.environ.get("KAM_WEBHOOK_READ_TIMEOUT", "5"))
+# Seconds to wait before each retry (jittered ±20%): 1 min, 5 min, 30 min, 2 h, 12 h, then failed.
+KAM_WEBHOOK_RETRY_SCHEDULE = [
+    int(part)
+    for part in os.environ.get("KAM_WEBHOOK_RETRY_SCHEDULE", "60,300,1800,7200,43200").split(",")
+    if part.strip()
+]
+# This many deliveries failing in a row (retries exhausted) disable a subscription; admins are told.
+KAM_WEBHOOK_DISABLE_AFTER = int(os.environ.get("KAM_WEBHOOK_DISABLE_AFTER", "10"))
+# Targets on loopback or private networks are refused (SSRF) unless this is on (tests, demos).
+# Cloud metadata addresses are refused always.
+KAM_WEBHOOK_ALLOW_PRIVATE = os.environ.get("KAM_WEBHOOK_ALLOW_PRIVATE", "") in {"1", "true", "yes"}
+# The Celery queue of the outbox's tasks (default: Celery's default queue).
+KAM_EVENTS_QUEUE = os.environ.get("KAM_EVENTS_QUEUE") or None
 
 # A visit's check-in farther than this from the customer's site is flagged (metres).
 KAM_CHECKIN_MAX_METERS = int(os.environ.get("KAM_CHECKIN_MAX_METERS", "1000"))

@@ -18,7 +18,9 @@ from accounts.models import Contact, Customer, CustomerStatus, ProspectGrade, Vi
 from accounts.services import can_manage_customer
 from users.models import User
 from users.services import owner_check, owner_choices
+from web.deletion import delete_or_explain
 
+from .events import opportunity_moved
 from .models import (
     DEFAULT_PROBABILITY,
     OPEN_STAGES,
@@ -204,7 +206,7 @@ def opportunity_delete(*, opportunity: Opportunity, by: User) -> None:
     if not can_delete_opportunity(by, opportunity):
         raise PermissionDenied(_("Only the owner, their manager or an admin can delete this opportunity."))
     customer_id = opportunity.customer_id
-    opportunity.delete()
+    delete_or_explain(opportunity)  # a won one's payment plan protects it
     prospect_grades_refresh(customer_ids=[customer_id])  # it may have been the best open one
 
 
@@ -229,7 +231,12 @@ def opportunity_move(
 
     The row is locked for the whole decision, so two concurrent moves cannot both apply.
     """
-    opportunity = Opportunity.objects.select_for_update().select_related("customer").get(pk=opportunity_id)
+    # The owner is read for the event (events.types); only the opportunity and customer rows are locked.
+    opportunity = (
+        Opportunity.objects.select_for_update(of=("self", "customer"))
+        .select_related("customer", "owner")
+        .get(pk=opportunity_id)
+    )
     if to not in Stage.values:
         raise ValidationError({"to": [_("Unknown stage %(stage)s.") % {"stage": to}]})
     if not opportunity.is_open:
@@ -256,6 +263,7 @@ def opportunity_move(
             if not can_override_gates(by):
                 raise PermissionDenied(_("Only a manager can override a stage gate."))
     elapsed_days = (now - opportunity.stage_entered_at).total_seconds() / 86400
+    from_stage = opportunity.stage
     StageChange.objects.create(
         opportunity=opportunity,
         from_stage=opportunity.stage,
@@ -280,6 +288,7 @@ def opportunity_move(
             customer.status = CustomerStatus.CUSTOMER
             customer.save(update_fields=["status", "updated_at"])  # audited: prospect → customer
     prospect_grades_refresh(customer_ids=[opportunity.customer_id])
+    opportunity_moved(opportunity=opportunity, from_stage=from_stage, by=by, override=bool(unmet))
     return opportunity
 
 
@@ -327,6 +336,13 @@ def prospect_grades_refresh(*, customer_ids: Iterable[int] | None = None) -> int
         customers.exclude(status=CustomerStatus.PROSPECT).exclude(prospect_grade="").update(prospect_grade="")
     )
     return changed
+
+
+def prospect_grade_refresh(*, customer: Customer) -> None:
+    """Re-grade one customer now (its status changed), and give `customer` the stored grade, so
+    what the caller shows or saves next is the new one (and the audit baseline knows it)."""
+    prospect_grades_refresh(customer_ids=[customer.pk])
+    customer.refresh_from_db(fields=["prospect_grade"])
 
 
 # --- Account plans ---------------------------------------------------------------------------

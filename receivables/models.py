@@ -69,6 +69,10 @@ class Installment(models.Model):
     due_on = models.DateField(_("due"))
     amount = models.DecimalField(_("amount (CNY)"), validators=[MinValueValidator(0)], **MONEY)
     applied = models.DecimalField(_("paid"), default=0, editable=False, **MONEY)
+    # The day installment.overdue was emitted for it (receivables.tasks); cleared by that task
+    # once nothing is overdue on it any more, so an installment that falls overdue again is
+    # announced again.
+    overdue_announced_on = models.DateField(null=True, blank=True, editable=False)
 
     objects = UnderCustomerQuerySet.as_manager()
 
@@ -144,3 +148,6 @@ class PaymentApplication(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="application_amount_positive"),
             models.UniqueConstraint(fields=["payment", "installment"], name="application_one_per_pair"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} → {self.installment_id}: {self.amount}"

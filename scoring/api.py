@@ -15,6 +15,8 @@ from web.spreadsheets import table_csv
 from . import dashboard, selectors, services
 from .models import ScoringRun
 from .serializers import (
+    AgingPanelSerializer,
+    CoveragePanelSerializer,
     DashboardFilterSerializer,
     PreviewSerializer,
     RunRequestSerializer,
@@ -127,7 +129,8 @@ class ScoringSummaryView(APIView):
 
 @extend_schema(tags=["scoring"])
 class ScoreHistoryView(generics.GenericAPIView):
-    """A customer's score, rank, tier and ABC class in every run, newest first (404 if not visible)."""
+    """A customer's score, fit score, rank, tier and ABC class in every run, newest first (404 if
+    not visible)."""
 
     serializer_class = ScoreHistorySerializer
     pagination_class = None
@@ -140,6 +143,10 @@ class ScoreHistoryView(generics.GenericAPIView):
         return Response(ScoreHistorySerializer(history, many=True).data)
 
 
+# The aggregates served by DashboardView; coverage and aging have routes and schemas of their own.
+GENERIC_DASHBOARDS = [name for name in dashboard.NAMES if name not in ("coverage", "aging")]
+
+
 @extend_schema(tags=["dashboard"])
 class DashboardView(APIView):
     """One manager-dashboard aggregate over the customers the caller may see (a manager's
@@ -148,7 +155,7 @@ class DashboardView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=dashboard.NAMES),
+            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=GENERIC_DASHBOARDS),
             DashboardFilterSerializer,
         ],
         responses={
@@ -160,7 +167,7 @@ class DashboardView(APIView):
         },
     )
     def get(self, request, name: str):
-        if name not in dashboard.NAMES:
+        if name not in GENERIC_DASHBOARDS:
             raise NotFound()
         params = DashboardFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -170,3 +177,64 @@ class DashboardView(APIView):
         if download == "csv":
             return table_csv(f"kam-{name}.csv", data["rows"])
         return Response(data)
+
+
+@extend_schema(tags=["dashboard"])
+class DashboardCoverageView(APIView):
+    """Coverage of the service levels per tier, today, over the customers the caller may see
+    (a rep: their own; a manager: their teams'): compliance (the share of customers not
+    overdue) per tier and per rep, least compliant rep first, and the overdue accounts, most
+    overdue first: the first 100 here, every one in `?download=csv`."""
+
+    @extend_schema(
+        parameters=[DashboardFilterSerializer],
+        responses={
+            (200, "application/json"): CoveragePanelSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="`?download=csv`: every overdue account."
+            ),
+            400: OpenApiResponse(description="Invalid filter values."),
+        },
+    )
+    def get(self, request):
+        params = DashboardFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        values = dict(params.validated_data)
+        download = values.pop("download", None)
+        filters = dashboard.DashboardFilters(**values)
+        customers = dashboard.dashboard_customers(user=request.user, filters=filters)
+        if download == "csv":
+            return table_csv(
+                "kam-coverage.csv", dashboard.coverage(customers, filters, everything=True)["rows"]
+            )
+        return Response(CoveragePanelSerializer(dashboard.coverage(customers, filters)).data)
+
+
+@extend_schema(tags=["dashboard"])
+class DashboardAgingView(APIView):
+    """Open receivables (回款) today by aging bucket (not yet due, 1–30, 31–60, 61–90, over 90
+    days past due) over the customers the caller may see (a rep: their own; a manager: their
+    teams'): the total, per team, per rep and per customer, most overdue first; `credit_risk`
+    marks money open more than 30 days past due. The first 20 customers here, every one in
+    `?download=csv`."""
+
+    @extend_schema(
+        parameters=[DashboardFilterSerializer],
+        responses={
+            (200, "application/json"): AgingPanelSerializer,
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="`?download=csv`: every customer with money open."
+            ),
+            400: OpenApiResponse(description="Invalid filter values."),
+        },
+    )
+    def get(self, request):
+        params = DashboardFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        values = dict(params.validated_data)
+        download = values.pop("download", None)
+        filters = dashboard.DashboardFilters(**values)
+        customers = dashboard.dashboard_customers(user=request.user, filters=filters)
+        if download == "csv":
+            return table_csv("kam-aging.csv", dashboard.aging(customers, filters, everything=True)["rows"])
+        return Response(AgingPanelSerializer(dashboard.aging(customers, filters)).data)

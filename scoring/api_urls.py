@@ -12,6 +12,8 @@ urlpatterns = [
     path("scoring/model/", api.ScoringModelView.as_view(), name="scoring-model"),
     path("scoring/model/preview/", api.ScoringPreviewView.as_view(), name="scoring-model-preview"),
     path("scoring/summary/", api.ScoringSummaryView.as_view(), name="scoring-summary"),
+    path("dashboard/coverage/", api.DashboardCoverageView.as_view(), name="dashboard-coverage"),
+    path("dashboard/aging/", api.DashboardAgingView.as_view(), name="dashboard-aging"),
     path("dashboard/<str:name>/", api.DashboardView.as_view(), name="dashboard"),
     path("customers/<int:pk>/score-history/", api.ScoreHistoryView.as_view(), name="customer-score-history"),
     *router.urls,

@@ -26,9 +26,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Mod, RowNumber
 from django.utils import timezone
 
-from accounts.models import Customer, Visit
+from accounts.models import Customer, Visit, credit_risk_on, credit_risk_q
 from accounts.selectors import checkin_far
 from pipeline import selectors as pipeline_selectors
+from receivables import selectors as receivables_selectors
+from servicing import coverage as service_coverage
 from users.models import DISPLAY_NAME_FIELDS, Team, User, user_display_name
 from web.money import money_output
 
@@ -38,7 +40,19 @@ from .models import RunStatus, ScoreSnapshot, ScoringRun, TierChange
 MONEY = money_output()
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-NAMES = ("pyramid", "pareto", "matrix", "movements", "concentration", "churn", "funnel", "activity", "trend")
+NAMES = (
+    "pyramid",
+    "pareto",
+    "matrix",
+    "movements",
+    "concentration",
+    "churn",
+    "funnel",
+    "activity",
+    "trend",
+    "coverage",
+    "aging",
+)
 
 
 @dataclass(frozen=True)
@@ -228,6 +242,11 @@ def _last_visit() -> Subquery:
 
 
 def churn(customers: QuerySet[Customer], filters: DashboardFilters, limit: int = 100) -> dict:
+    """The customers at churn risk (`rows`, the CSV), each with its credit-risk flag (money open
+    more than 30 days past due today, DOMAIN.md "Payment collection"), and the customers at
+    credit risk (`credit_risk_rows`, the oldest open due date first) with their churn risk:
+    the two risks shown side by side."""
+    today = timezone.localdate()
     at_risk = customers.filter(churn_risk=True)
     total = at_risk.count()
     rows = [
@@ -240,14 +259,43 @@ def churn(customers: QuerySet[Customer], filters: DashboardFilters, limit: int =
             "owner__username": row["owner__username"],
             "owner_name": _owner_name(row),
             "last_visit_at": row["last_visit_at"],
+            "credit_risk": credit_risk_on(row["oldest_open_due_on"], today),
         }
         for row in at_risk.annotate(last_visit_at=_last_visit())
         .order_by(F("sales_12m").desc(nulls_last=True), "id")
-        .values("id", "name", "tier", "lifecycle_stage", "sales_12m", *OWNER_NAME_FIELDS, "last_visit_at")[
-            :limit
-        ]
+        .values(
+            "id",
+            "name",
+            "tier",
+            "lifecycle_stage",
+            "sales_12m",
+            *OWNER_NAME_FIELDS,
+            "last_visit_at",
+            "oldest_open_due_on",
+        )[:limit]
     ]
-    return {"rows": rows, "count": total}
+    in_credit_risk = customers.filter(credit_risk_q(today))
+    credit_rows = [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "tier": row["tier"],
+            "owner__username": row["owner__username"],
+            "owner_name": _owner_name(row),
+            "oldest_open_due_on": row["oldest_open_due_on"],
+            "days_overdue": (today - row["oldest_open_due_on"]).days,
+            "churn_risk": bool(row["churn_risk"]),
+        }
+        for row in in_credit_risk.order_by("oldest_open_due_on", "id").values(
+            "id", "name", "tier", *OWNER_NAME_FIELDS, "oldest_open_due_on", "churn_risk"
+        )[:limit]
+    ]
+    return {
+        "rows": rows,
+        "count": total,
+        "credit_risk_count": in_credit_risk.count(),
+        "credit_risk_rows": credit_rows,
+    }
 
 
 # --- Pipeline funnel --------------------------------------------------------------------------
@@ -339,6 +387,123 @@ def trend(customers: QuerySet[Customer], filters: DashboardFilters, runs: int = 
     return {"rows": rows}
 
 
+# --- Coverage of the service levels per tier ---------------------------------------------------
+
+COVERAGE_SHOWN = 100  # overdue accounts listed on the page; the CSV has them all
+
+
+def _coverage_counts(counts: service_coverage.CoverageCounts) -> dict:
+    return {
+        "customers": counts.customers,
+        "on_track": counts.on_track,
+        "due": counts.due,
+        "overdue": counts.overdue,
+        # The share not overdue; none for a group without customers.
+        "compliance": _share(counts.customers - counts.overdue, counts.customers)
+        if counts.customers
+        else None,
+    }
+
+
+def coverage(customers: QuerySet[Customer], filters: DashboardFilters, everything: bool = False) -> dict:
+    """Compliance with the service levels today (the share of customers not overdue), per tier
+    and per rep (owner, least compliant first), and the overdue accounts, most overdue first
+    (`rows`: the first COVERAGE_SHOWN, or every one for the CSV)."""
+    today = timezone.localdate()
+    policies = service_coverage.policy_table()
+    summary = service_coverage.coverage_summary(customers, today=today, policies=policies)
+    tiers = [{"tier": tier or None, **_coverage_counts(counts)} for tier, counts in summary.by_tier.items()]
+    reps = [
+        {
+            "owner": owner_id,
+            "owner__username": summary.owners[owner_id].username,
+            "owner_name": summary.owners[owner_id].name,
+            **_coverage_counts(counts),
+        }
+        for owner_id, counts in summary.by_owner.items()
+    ]
+    reps.sort(key=lambda rep: (rep["compliance"], -rep["overdue"], rep["owner__username"] or ""))
+    limit = None if everything else COVERAGE_SHOWN
+    overdue = service_coverage.overdue_accounts(customers, today=today, policies=policies, limit=limit)
+    rows = [
+        {
+            "id": row.id,
+            "name": row.name,
+            "tier": row.tier or None,
+            "owner__username": row.owner_username,
+            "owner_name": row.owner_name,
+            "requirement": row.driver.requirement,
+            "last_on": row.driver.last,
+            "next_due_on": row.driver.next_due,
+            "days_overdue": row.driver.days_overdue,
+        }
+        for row in overdue
+    ]
+    return {
+        "as_of": today,
+        "total": _coverage_counts(summary.total),
+        "tiers": tiers,
+        "reps": reps,
+        "overdue_count": summary.total.overdue,
+        "rows": rows,
+    }
+
+
+# --- Aging of receivables (payment collection) --------------------------------------------------
+
+AGING_SHOWN = 20  # customers listed on the page, most overdue first; the CSV has them all
+
+
+def _aging_amounts(row: dict) -> dict:
+    return {
+        **{key: row[key] for key in receivables_selectors.BUCKET_KEYS},
+        "open": row["open"],
+        "overdue": row["overdue"],
+        "credit_risk": row["credit_risk"],
+    }
+
+
+def aging(customers: QuerySet[Customer], filters: DashboardFilters, everything: bool = False) -> dict:
+    """Open receivables today by aging bucket (not yet due, 1–30, 31–60, 61–90, over 90 days
+    past due): the total, per team and per rep (owner), and per customer, most overdue first
+    (`rows`: the first AGING_SHOWN, or every one for the CSV). Five queries."""
+    today = timezone.localdate()
+    total = receivables_selectors.aging_total(customers=customers, today=today)
+    teams = [
+        {"team": row["id"], "team_name": row["label"], **_aging_amounts(row)}
+        for row in receivables_selectors.aging_rows(customers=customers, today=today, by="team")
+    ]
+    reps = [
+        {"owner": row["id"], "owner_name": row["label"], **_aging_amounts(row)}
+        for row in receivables_selectors.aging_rows(customers=customers, today=today, by="owner")
+    ]
+    limit = None if everything else AGING_SHOWN
+    rows = [
+        {
+            "id": row["id"],
+            "name": row["label"],
+            "owner": row["owner_id"],
+            "owner_name": row["owner_name"],
+            **_aging_amounts(row),
+        }
+        for row in receivables_selectors.aging_rows(
+            customers=customers, today=today, by="customer", limit=limit
+        )
+    ]
+    return {
+        "as_of": today,
+        "total": {
+            **{key: getattr(total, key) for key in receivables_selectors.BUCKET_KEYS},
+            "open": total.total,
+            "overdue": total.overdue,
+        },
+        "customers_count": receivables_selectors.aging_customers_count(customers=customers),
+        "teams": teams,
+        "reps": reps,
+        "rows": rows,
+    }
+
+
 AGGREGATES = {
     "pyramid": pyramid,
     "pareto": pareto,
@@ -349,6 +514,8 @@ AGGREGATES = {
     "funnel": funnel,
     "activity": activity,
     "trend": trend,
+    "coverage": coverage,
+    "aging": aging,
 }
 
 

@@ -9,11 +9,17 @@ arithmetic, so results never depend on binary floating point:
 - sales (and the optional frequency, margin, growth) by percent rank among all n customers;
   a 1–5 rating r as (r−1)×25, a missing rating as 0;
 - key accounts, platinum/gold/iron/lead tiers by score rank; ABC by cumulative revenue share;
-- size class, value class, value × potential quadrant, lifecycle stage, churn risk.
+- size class, value class, value × potential quadrant, lifecycle stage, churn risk;
+- fit score of the experience method 经历推算法: the weighted mean of industry fit
+  ((need−1)×25 + (capability−1)×25)/2 (0 without an industry in the table) and customer fit
+  100 × ticked/total weight of the active checklist items (0 without active items), with
+  weights held as integer hundredths and the result ×100 rounded half up like the score; when
+  the model gives `fit` a composite weight, that stored (rounded) fit score is a dimension.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -73,6 +79,10 @@ class Parameters:
             raise ValueError("weights cannot be negative")
         if sum(Decimal(w) for w in self.weights.values()) <= 0:
             raise ValueError("at least one weight must be positive")
+        if self.fit_industry_weight < 0 or self.fit_customer_weight < 0:
+            raise ValueError("fit weights cannot be negative")
+        if self.fit_industry_weight + self.fit_customer_weight <= 0:
+            raise ValueError("the industry and customer fit weights cannot both be zero")
         if not (0 <= self.tier_platinum_share <= self.tier_gold_share <= self.tier_iron_share <= 100):
             raise ValueError("tier shares must rise: platinum ≤ gold ≤ iron ≤ 100")
         if not (0 <= self.abc_a_share <= self.abc_b_share <= 100):
@@ -99,14 +109,21 @@ class Inputs:
     potential: np.ndarray  # int8, 1–5, 0 = not rated
     demonstration: np.ndarray
     winnability: np.ndarray
+    # Experience method: the industry fit table's row for the customer's industry, 0 and 0 when
+    # the customer has no industry or its industry is not in the table.
+    industry_need: np.ndarray  # int8, 1–5
+    industry_capability: np.ndarray  # int8, 1–5
+    fit_ticked: np.ndarray  # int64: Σ weight of the customer's ticked active checklist items, ×100
+    fit_total: int  # Σ weight of all active checklist items ×100, the same for everyone
 
     @property
     def n(self) -> int:
         return len(self.ids)
 
     @classmethod
-    def from_rows(cls, rows: list[dict]) -> Inputs:
-        """Build from a list of dicts (tests and small populations); money in CNY as Decimal."""
+    def from_rows(cls, rows: list[dict], *, fit_total=0) -> Inputs:
+        """Build from a list of dicts (tests and small populations); money in CNY as Decimal,
+        checklist weights (`fit_ticked` per row, `fit_total` for all) as Decimal."""
 
         def col(name, dtype, default=0, convert=lambda v: v):
             return np.array([convert(row.get(name, default)) for row in rows], dtype=dtype)
@@ -126,6 +143,10 @@ class Inputs:
             potential=col("potential", np.int8, 0, rating),
             demonstration=col("demonstration", np.int8, 0, rating),
             winnability=col("winnability", np.int8, 0, rating),
+            industry_need=col("industry_need", np.int8, 0, rating),
+            industry_capability=col("industry_capability", np.int8, 0, rating),
+            fit_ticked=col("fit_ticked", np.int64, 0, cents),
+            fit_total=cents(fit_total),
         )
 
 
@@ -146,9 +167,13 @@ class Results:
     lifecycle_stage: np.ndarray
     churn_risk: np.ndarray  # bool
     sales_rank_centi: np.ndarray  # int64: the sales percent rank × 100 (5000 = 50.00), half up
+    fit_centi: np.ndarray  # int64: fit score × 100 (experience method), half up
 
     def score(self, i: int) -> Decimal:
         return Decimal(int(self.score_centi[i])).scaleb(-2)
+
+    def fit(self, i: int) -> Decimal:
+        return Decimal(int(self.fit_centi[i])).scaleb(-2)
 
 
 # --- exact helpers -----------------------------------------------------------------------
@@ -194,6 +219,34 @@ def _scaled_weights(weights: Mapping[str, Decimal]) -> dict[str, int]:
     return {name: int(Decimal(w).scaleb(scale)) for name, w in weights.items() if Decimal(w) > 0}
 
 
+def fit_centi(inputs: Inputs, params: Parameters) -> np.ndarray:
+    """The experience method's fit score ×100 per customer, rounded half up, exactly.
+
+    With integer weights w_i, w_c (a common scale), industry fit ×2 = 25·(need + capability − 2)
+    and customer fit = 100·t/T (t, T in hundredths of weight):
+        fit × 100 = (w_i·50·(2·industry fit)·T + w_c·10,000·t) / ((w_i + w_c)·T),
+    computed as one integer division; Python integers take over if int64 could overflow."""
+    n = inputs.n
+    total = int(inputs.fit_total)
+    ticked = np.asarray(inputs.fit_ticked, dtype=np.int64)
+    if total < 0 or (n and (int(ticked.min()) < 0 or int(ticked.max()) > total)):
+        raise ValueError("ticked fit weights must lie between 0 and the total of the active items")
+    scaled = _scaled_weights({"industry": params.fit_industry_weight, "customer": params.fit_customer_weight})
+    w_i, w_c = scaled.get("industry", 0), scaled.get("customer", 0)
+    divisor = math.gcd(w_i, w_c)
+    w_i, w_c = w_i // divisor, w_c // divisor
+    if total == 0:  # no active items (or all weigh 0): customer fit is 0 for everyone
+        total, ticked = 1, np.zeros(n, dtype=np.int64)
+    need = inputs.industry_need.astype(np.int64)
+    capability = inputs.industry_capability.astype(np.int64)
+    industry_double = np.where((need > 0) & (capability > 0), 25 * (need + capability - 2), 0)
+    denominator = (w_i + w_c) * total
+    if 2 * (10_000 * (w_i + w_c) * total) + denominator >= 2**63:  # past int64: exact Python ints
+        industry_double, ticked = industry_double.astype(object), ticked.astype(object)
+    numerator = w_i * 50 * total * industry_double + w_c * 10_000 * ticked
+    return ((2 * numerator + denominator) // (2 * denominator)).astype(np.int64)
+
+
 def _order(*keys_last_primary: np.ndarray) -> np.ndarray:
     return np.lexsort(keys_last_primary)
 
@@ -206,7 +259,7 @@ def score_population(inputs: Inputs, params: Parameters | None = None) -> Result
     n = inputs.n
     if n == 0:
         z, text, flag = np.array([], dtype=np.int64), np.array([], dtype="<U11"), np.array([], dtype=bool)
-        return Results(z, z, z, z, text, text, flag, text, text, text, text, flag, z)
+        return Results(z, z, z, z, text, text, flag, text, text, text, text, flag, z, z)
 
     # 1. Dimension scores and the composite score, exactly: score×100 = N / D, rounded half up.
     growth = inputs.sales_12m - inputs.sales_prev_12m
@@ -218,11 +271,14 @@ def score_population(inputs: Inputs, params: Parameters | None = None) -> Result
     }
     weights = _scaled_weights(params.weights)
     sales_k, m = _percent_rank_numerators(inputs.sales_12m, n)
+    fit = fit_centi(inputs, params)
     numerator = np.zeros(n, dtype=np.int64)
     for name, weight in weights.items():
         if name in RANK_DIMENSIONS:
             k = sales_k if name == "sales" else _percent_rank_numerators(rank_values[name], n)[0]
             numerator += weight * 10_000 * k  # 100 (percent) × 100 (centi-points) × k / m
+        elif name == "fit":
+            numerator += m * weight * fit  # the stored (rounded) fit score, already ×100
         else:
             rating = getattr(inputs, name).astype(np.int64)
             numerator += m * weight * 2_500 * np.where(rating > 0, rating - 1, 0)  # (r−1)×25 ×100
@@ -320,6 +376,7 @@ def score_population(inputs: Inputs, params: Parameters | None = None) -> Result
         lifecycle_stage=lifecycle,
         churn_risk=churn,
         sales_rank_centi=(2 * 10_000 * sales_k + m) // (2 * m),
+        fit_centi=fit,
     )
 
 

@@ -21,6 +21,7 @@ class ScoringModelForm(forms.ModelForm):
 
     GROUPS = {
         "weights": list(ScoringModel.WEIGHT_FIELDS.values()),
+        "experience": ["fit_industry_weight", "fit_customer_weight"],
         "classes": [
             "key_account_share",
             "tier_platinum_share",

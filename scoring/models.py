@@ -177,6 +177,8 @@ class ScoringModel(CleanText, Audited, models.Model):
         errors = {}
         if sum(getattr(self, f) or 0 for f in self.WEIGHT_FIELDS.values()) <= 0:
             errors["weight_sales"] = _("At least one weight must be above zero.")
+        if (self.fit_industry_weight or 0) + (self.fit_customer_weight or 0) <= 0:
+            errors["fit_customer_weight"] = _("Industry fit and customer fit cannot both weigh zero.")
         if None not in (self.tier_platinum_share, self.tier_gold_share, self.tier_iron_share) and not (
             self.tier_platinum_share <= self.tier_gold_share <= self.tier_iron_share
         ):

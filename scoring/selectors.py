@@ -45,6 +45,7 @@ def customer_score_history(*, customer: Customer, limit: int = 100) -> list[dict
             "as_of": snapshot.run.as_of,
             "scored_at": snapshot.run.finished_at,
             "score": snapshot.score,
+            "fit_score": snapshot.fit_score,
             "rank": snapshot.rank,
             "tier": snapshot.tier,
             "abc_class": snapshot.abc_class,

@@ -3,6 +3,7 @@ from datetime import date
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts.models import Tier
 from web.serializers import MoneyField
 
 from .models import ScoringModel, ScoringRun
@@ -129,6 +130,12 @@ class ScoreHistorySerializer(serializers.Serializer):
     as_of = serializers.DateField()
     scored_at = serializers.DateTimeField(allow_null=True)
     score = serializers.DecimalField(max_digits=5, decimal_places=2)
+    fit_score = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Experience method 经历推算法, 0–100; null for runs made before it existed.",
+    )
     rank = serializers.IntegerField()
     tier = serializers.CharField()
     abc_class = serializers.CharField()
@@ -161,3 +168,110 @@ class DashboardFilterSerializer(serializers.Serializer):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise serializers.ValidationError({"end": ["The period must end on or after its start."]})
         return data
+
+
+# --- The dashboard's coverage panel (GET /api/v1/dashboard/coverage/) ------------------------
+
+
+class CoverageCountsSerializer(serializers.Serializer):
+    customers = serializers.IntegerField()
+    on_track = serializers.IntegerField()
+    due = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    compliance = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Percent not overdue; null with no customers.",
+    )
+
+
+class CoverageTierSerializer(CoverageCountsSerializer):
+    tier = serializers.ChoiceField(
+        Tier.choices, allow_null=True, help_text="null: customers not tiered yet (they follow lead)."
+    )
+
+
+class CoverageRepSerializer(CoverageCountsSerializer):
+    owner = serializers.IntegerField(allow_null=True, help_text="The owner's user id; null: no owner.")
+    owner__username = serializers.CharField(allow_null=True)
+    owner_name = serializers.CharField()
+
+
+class OverdueAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    tier = serializers.ChoiceField(
+        Tier.choices, allow_null=True, help_text="null: not tiered yet (follows lead)."
+    )
+    owner__username = serializers.CharField(allow_null=True)
+    owner_name = serializers.CharField()
+    requirement = serializers.ChoiceField(
+        ["visit", "executive", "review"], help_text="The requirement that drives it (the one due first)."
+    )
+    last_on = serializers.DateField(allow_null=True, help_text="The last one; null: never.")
+    next_due_on = serializers.DateField(allow_null=True, help_text="When it fell due; null: never done.")
+    days_overdue = serializers.IntegerField(allow_null=True, help_text="null: never done.")
+
+
+class CoveragePanelSerializer(serializers.Serializer):
+    """Compliance (the share of customers not overdue) per tier and per rep, and the overdue
+    accounts, most overdue first (`rows`, also the CSV; the JSON lists the first 100)."""
+
+    as_of = serializers.DateField()
+    total = CoverageCountsSerializer()
+    tiers = CoverageTierSerializer(many=True)
+    reps = CoverageRepSerializer(many=True)
+    overdue_count = serializers.IntegerField()
+    rows = OverdueAccountSerializer(many=True)
+
+
+# --- The dashboard's aging panel (GET /api/v1/dashboard/aging/) ------------------------------
+
+
+class AgingAmountsSerializer(serializers.Serializer):
+    """Open amounts (CNY) by days past due today."""
+
+    not_due = MoneyField(help_text="Not yet due.")
+    days_1_30 = MoneyField(help_text="1–30 days past due.")
+    days_31_60 = MoneyField(help_text="31–60 days past due.")
+    days_61_90 = MoneyField(help_text="61–90 days past due.")
+    over_90 = MoneyField(help_text="More than 90 days past due.")
+    open = MoneyField(help_text="Everything open.")
+    overdue = MoneyField(help_text="Everything open past its due date.")
+
+
+class AgingGroupSerializer(AgingAmountsSerializer):
+    credit_risk = serializers.BooleanField(help_text="Money open more than 30 days past due.")
+
+
+class AgingTeamSerializer(AgingGroupSerializer):
+    team = serializers.IntegerField(
+        allow_null=True,
+        help_text="The team's id; null: owners in no team. An owner in two teams counts in both.",
+    )
+    team_name = serializers.CharField()
+
+
+class AgingRepSerializer(AgingGroupSerializer):
+    owner = serializers.IntegerField(allow_null=True, help_text="The owner's user id; null: no owner.")
+    owner_name = serializers.CharField()
+
+
+class AgingCustomerSerializer(AgingGroupSerializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    owner = serializers.IntegerField(allow_null=True)
+    owner_name = serializers.CharField()
+
+
+class AgingPanelSerializer(serializers.Serializer):
+    """Open receivables by aging bucket: the total, per team, per rep and per customer (`rows`,
+    most overdue first; the JSON lists the first 20, the CSV every one)."""
+
+    as_of = serializers.DateField()
+    total = AgingAmountsSerializer()
+    customers_count = serializers.IntegerField(help_text="Customers with money open.")
+    teams = AgingTeamSerializer(many=True)
+    reps = AgingRepSerializer(many=True)
+    rows = AgingCustomerSerializer(many=True)

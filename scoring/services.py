@@ -1,7 +1,8 @@
 """Scoring runs and model versions: load once, compute, write back once.
 
 A run reads every customer's inputs with one set-based query (streamed through a
-server-side cursor on PostgreSQL, never as model instances), hands plain arrays to the pure
+server-side cursor on PostgreSQL, never as model instances; the industry fit table and the
+ticked checklist items of the experience method included), hands plain arrays to the pure
 engine, and writes all results back in one transaction: results land in a temporary table
 (COPY on PostgreSQL), then tier-change events, one UPDATE … FROM, snapshot rows and the
 run's "succeeded" commit together. Readers see the previous results until that commit, and a
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -23,6 +25,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, CustomerStatus
 from accounts.selectors import SalesWindow
+from events.outbox import emit, emitted
+from events.types import EventType
 from users.models import User
 
 from . import engine
@@ -175,7 +179,8 @@ SELECT c.id,
        COALESCE(c.potential, 0), COALESCE(c.demonstration, 0), COALESCE(c.winnability, 0),
        COALESCE(t.sales_12m, 0), COALESCE(t.sales_prev_12m, 0), COALESCE(t.margin_12m, 0),
        COALESCE(t.orders_12m, 0), COALESCE(t.ordered_before, 0),
-       v.last_visit_at
+       v.last_visit_at,
+       COALESCE(f.need, 0), COALESCE(f.capability, 0), COALESCE(k.ticked, 0), w.total
 FROM accounts_customer c
 LEFT JOIN (
     SELECT customer_id,
@@ -196,6 +201,19 @@ LEFT JOIN (
     WHERE occurred_at < %(visit_until)s
     GROUP BY customer_id
 ) v ON v.customer_id = c.id
+LEFT JOIN accounts_industryfit f ON f.industry = c.industry AND c.industry <> ''
+LEFT JOIN (
+    SELECT ticks.customer_id, CAST(ROUND(SUM(item.weight) * 100) AS BIGINT) AS ticked
+    FROM accounts_customer_fit_criteria ticks
+    JOIN accounts_fitcriterion item ON item.id = ticks.fitcriterion_id
+    WHERE item.is_active
+    GROUP BY ticks.customer_id
+) k ON k.customer_id = c.id
+CROSS JOIN (
+    SELECT CAST(ROUND(COALESCE(SUM(weight), 0) * 100) AS BIGINT) AS total
+    FROM accounts_fitcriterion
+    WHERE is_active
+) w
 ORDER BY c.id
 """
 
@@ -215,9 +233,14 @@ def load_inputs(*, as_of: date) -> engine.Inputs:
     }
     n = Customer.objects.count()
     ints = {
-        name: np.zeros(n, dtype=np.int64) for name in ("ids", "sales", "prev", "margin", "orders", "days")
+        name: np.zeros(n, dtype=np.int64)
+        for name in ("ids", "sales", "prev", "margin", "orders", "days", "fit_ticked")
     }
-    small = {name: np.zeros(n, dtype=np.int8) for name in ("potential", "demonstration", "winnability")}
+    small = {
+        name: np.zeros(n, dtype=np.int8)
+        for name in ("potential", "demonstration", "winnability", "need", "capability")
+    }
+    fit_total = 0
     flags = {name: np.zeros(n, dtype=bool) for name in ("is_customer", "ordered_before")}
     filled = 0
     with transaction.atomic(), connection.chunked_cursor() as cursor:
@@ -242,6 +265,10 @@ def load_inputs(*, as_of: date) -> engine.Inputs:
             ints["orders"][filled:end] = columns[8]
             flags["ordered_before"][filled:end] = columns[9]
             ints["days"][filled:end] = [_days_since(value, as_of, tz) for value in columns[10]]
+            small["need"][filled:end] = columns[11]
+            small["capability"][filled:end] = columns[12]
+            ints["fit_ticked"][filled:end] = columns[13]
+            fit_total = columns[14][0]  # one value for all rows, read in the same statement
             filled = end
     trim = slice(0, filled)  # customers deleted since the count
     return engine.Inputs(
@@ -257,6 +284,10 @@ def load_inputs(*, as_of: date) -> engine.Inputs:
         potential=small["potential"][trim],
         demonstration=small["demonstration"][trim],
         winnability=small["winnability"][trim],
+        industry_need=small["need"][trim],
+        industry_capability=small["capability"][trim],
+        fit_ticked=ints["fit_ticked"][trim],
+        fit_total=int(fit_total),
     )
 
 
@@ -283,6 +314,7 @@ def _open_opportunities(ids: np.ndarray) -> np.ndarray:
 RESULT_COLUMNS = (
     "customer_id",
     "score",
+    "fit_score",
     "rank",
     "tier",
     "abc_class",
@@ -300,6 +332,7 @@ CREATE_RESULT_TABLE = """
 CREATE TEMPORARY TABLE scoring_result (
     customer_id BIGINT NOT NULL,
     score NUMERIC(5, 2) NOT NULL,
+    fit_score NUMERIC(5, 2) NOT NULL,
     rank INTEGER NOT NULL,
     tier VARCHAR(10) NOT NULL,
     abc_class VARCHAR(1) NOT NULL,
@@ -354,10 +387,74 @@ def _tier_audit_params(run: ScoringRun, now) -> dict:
     }
 
 
+# customer.tier_changed (events.types) for each of the run's tier changes, written set-based
+# by one INSERT … SELECT in the run's transaction; the ids come back for the dispatch after the
+# commit. The audience: the customer's owner, then its account team by id.
+_TIER_EVENTS = {
+    "postgresql": """
+INSERT INTO events_event (id, type, created_at, data, customer_id, audience)
+SELECT gen_random_uuid(), %(type)s, %(now)s,
+       jsonb_build_object('customer_id', c.id, 'customer_name', c.name, 'from_tier', t.from_tier,
+                          'to_tier', t.to_tier, 'direction', t.direction, 'score', CAST(r.score AS TEXT),
+                          'run_id', t.run_id, 'as_of', %(as_of)s),
+       c.id,
+       CASE WHEN c.owner_id IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(c.owner_id) END
+           || COALESCE(m.members, '[]'::jsonb)
+FROM scoring_tierchange t
+JOIN accounts_customer c ON c.id = t.customer_id
+JOIN scoring_result r ON r.customer_id = t.customer_id
+LEFT JOIN (
+    SELECT a.customer_id, jsonb_agg(a.user_id ORDER BY a.user_id) AS members
+    FROM accounts_accountteammember a
+    JOIN accounts_customer o ON o.id = a.customer_id
+    WHERE a.user_id IS DISTINCT FROM o.owner_id
+    GROUP BY a.customer_id
+) m ON m.customer_id = c.id
+WHERE t.run_id = %(run)s
+RETURNING id
+""",
+    "sqlite": """
+INSERT INTO events_event (id, type, created_at, data, customer_id, audience)
+SELECT lower(hex(randomblob(16))), %(type)s, %(now)s,
+       json_object('customer_id', c.id, 'customer_name', c.name, 'from_tier', t.from_tier,
+                   'to_tier', t.to_tier, 'direction', t.direction, 'score', printf('%%.2f', r.score),
+                   'run_id', t.run_id, 'as_of', %(as_of)s),
+       c.id,
+       (SELECT json_group_array(u) FROM (
+            SELECT c.owner_id AS u, 0 AS o WHERE c.owner_id IS NOT NULL
+            UNION ALL
+            SELECT a.user_id, 1 FROM accounts_accountteammember a
+            WHERE a.customer_id = c.id AND a.user_id IS NOT c.owner_id
+            ORDER BY o, u))
+FROM scoring_tierchange t
+JOIN accounts_customer c ON c.id = t.customer_id
+JOIN scoring_result r ON r.customer_id = t.customer_id
+WHERE t.run_id = %(run)s
+RETURNING id
+""",
+}
+
+
+def _emit_tier_changes(cursor, run: ScoringRun, now) -> int:
+    """The run's customer.tier_changed events (after its tier changes are written); how many."""
+    cursor.execute(
+        _TIER_EVENTS[connection.vendor],
+        {
+            "type": EventType.CUSTOMER_TIER_CHANGED.value,
+            "now": now,
+            "as_of": run.as_of.isoformat(),
+            "run": run.pk,
+        },
+    )
+    ids = [uuid.UUID(str(row[0])) for row in cursor.fetchall()]  # SQLite returns hex text
+    emitted(ids)
+    return len(ids)
+
+
 UPDATE_CUSTOMERS = """
 UPDATE accounts_customer
-SET score = r.score, tier = r.tier, abc_class = r.abc_class, is_key_account = r.is_key_account,
-    size_class = r.size_class, value_class = r.value_class, matrix_quadrant = r.matrix_quadrant,
+SET score = r.score, fit_score = r.fit_score, tier = r.tier, abc_class = r.abc_class,
+    is_key_account = r.is_key_account, size_class = r.size_class, value_class = r.value_class, matrix_quadrant = r.matrix_quadrant,
     lifecycle_stage = r.lifecycle_stage, churn_risk = r.churn_risk, sales_12m = r.sales_12m,
     sales_rank = r.sales_rank, scored_at = %(now)s
 FROM scoring_result r
@@ -365,8 +462,9 @@ WHERE accounts_customer.id = r.customer_id
 """
 
 INSERT_SNAPSHOTS = """
-INSERT INTO scoring_scoresnapshot (run_id, customer_id, score, rank, tier, abc_class, is_key_account, sales_12m)
-SELECT %(run)s, r.customer_id, r.score, r.rank, r.tier, r.abc_class, r.is_key_account, r.sales_12m
+INSERT INTO scoring_scoresnapshot
+    (run_id, customer_id, score, fit_score, rank, tier, abc_class, is_key_account, sales_12m)
+SELECT %(run)s, r.customer_id, r.score, r.fit_score, r.rank, r.tier, r.abc_class, r.is_key_account, r.sales_12m
 FROM scoring_result r
 JOIN accounts_customer c ON c.id = r.customer_id
 """
@@ -386,6 +484,7 @@ def _result_columns(results: engine.Results, *, booleans: tuple[str, str]) -> li
     return [
         results.ids.tolist(),
         _money_text(results.score_centi),
+        _money_text(results.fit_centi),
         results.rank.tolist(),
         results.tier.tolist(),
         results.abc_class.tolist(),
@@ -436,6 +535,7 @@ def write_results(*, run: ScoringRun, results: engine.Results) -> None:
             cursor.execute(INSERT_TIER_CHANGES, {"run": run.pk})
             changes = cursor.rowcount
             cursor.execute(INSERT_TIER_AUDIT[connection.vendor == "postgresql"], _tier_audit_params(run, now))
+            _emit_tier_changes(cursor, run, now)
             cursor.execute(UPDATE_CUSTOMERS, {"now": now})
             cursor.execute(INSERT_SNAPSHOTS, {"run": run.pk})
             scored = cursor.rowcount
@@ -451,6 +551,17 @@ def write_results(*, run: ScoringRun, results: engine.Results) -> None:
                 "tier_changes",
                 "finished_at",
             ]
+        )
+        emit(
+            EventType.SCORING_RUN_FINISHED,
+            data={
+                "run_id": run.pk,
+                "as_of": run.as_of.isoformat(),
+                "model_version": run.model.version,
+                "customers_scored": run.customers_scored,
+                "tier_changes": run.tier_changes,
+            },
+            audience=[run.started_by_id] if run.started_by_id else [],
         )
     logger.info("scoring run %s: %s customers, %s tier changes", run.pk, scored, changes)
 

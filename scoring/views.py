@@ -11,11 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors as accounts_selectors
 from accounts.models import Customer, LifecycleStage, MatrixQuadrant, Tier
 from pipeline.models import Stage
+from receivables.selectors import BUCKETS
+from servicing.coverage import Coverage, Requirement
 from users.models import Team
 
 from . import dashboard as aggregates
@@ -125,6 +128,19 @@ def _chart_labels() -> dict:
         "load_error": _("Could not load this chart. Try again."),
         "period_invalid": _("The period must end on or after its start."),
         "none": "—",
+        # The coverage panel (servicing.coverage).
+        "coverage": dict(Coverage.choices),
+        "requirements": dict(Requirement.choices),
+        "not_tiered": _("Not tiered yet"),
+        "never": _("Never"),
+        "compliance": _("Compliance"),
+        "overdue_shown": _("the first %(shown)s of %(count)s"),
+        # The aging panel (payment collection).
+        "buckets": {bucket.key: str(bucket.label) for bucket in BUCKETS},
+        "no_team": _("No team"),
+        "credit_risk": _("Credit risk"),
+        "churn_risk": _("Churn risk"),
+        "open_amount": pgettext("amount", "Open"),
     }
 
 

@@ -10,7 +10,7 @@ class UsersConfig(AppConfig):
         from audit.registry import Readers, audit_m2m, audit_model
 
         from . import signals
-        from .models import Team, User
+        from .models import ApiKey, Team, User
 
         audit_model(
             User,
@@ -20,6 +20,10 @@ class UsersConfig(AppConfig):
             masked={"password"},
         )
         audit_model(Team, object_type="team", readers=Readers.ADMINS)
+        # The secret's hash is never recorded; the last use changes too often to be a change.
+        audit_model(
+            ApiKey, object_type="apikey", readers=Readers.ADMINS, exclude={"secret_hash", "last_used_at"}
+        )
         audit_m2m(Team, "members")
         audit_m2m(Team, "managers")
         signals.connect()

@@ -1,9 +1,12 @@
 """Who logs in to KAM, with which role, in which sales teams."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audit.models import Audited
 from web.names import check_names
@@ -49,6 +52,8 @@ class User(CleanText, Audited, AbstractUser):
     """A login. The role decides what the user may do; `is_staff` follows the role."""
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REP)
+    # The daily e-mail summing up the day's unread notifications (events.digest); users switch it off.
+    digest_enabled = models.BooleanField(_("daily digest e-mail"), default=True)
 
     objects = KamUserManager()
 
@@ -106,3 +111,84 @@ class Team(CleanText, Audited, models.Model):
     def clean(self):
         super().clean()
         check_names(name=self.name)
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+class ApiKeyStatus(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("API key status", "Active")
+    EXPIRED = "expired", pgettext_lazy("API key status", "Expired")
+    REVOKED = "revoked", pgettext_lazy("API key status", "Revoked")
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> "ApiKeyQuerySet":
+        """Admins see every key; anyone else only their own."""
+        if user.is_staff:
+            return self.all()
+        return self.filter(user=user)
+
+
+class ApiKey(CleanText, Audited, models.Model):
+    """A named key an integration (an ERP, a BI tool) authenticates with, acting as `user`.
+
+    The key is `kam_<prefix>_<secret>`: the prefix is its public id, shown in lists and used
+    to find the row; the secret is 43 random letters and digits (about 256 bits) that KAM
+    shows once, when the key is created, and never again. Only the secret's SHA-256 is stored.
+
+    Why a plain SHA-256, not a password hasher or an HMAC with SECRET_KEY: a slow key
+    derivation function (PBKDF2, Argon2) exists to make guessing a low-entropy password
+    expensive; a 256-bit random secret cannot be guessed at any speed, so a slow hash would only
+    cost every API request tens of milliseconds. An HMAC keyed with SECRET_KEY would add nothing
+    against guessing either, and would tie every key to SECRET_KEY: rotating it would silently
+    break every integration. Someone who reads the table learns the prefixes and hashes, which
+    let them authenticate as nobody.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("user"))
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the key is for, e.g. the integration: “ERP 用友”.")
+    )
+    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
+    secret_hash = models.CharField(_("secret hash"), max_length=64, editable=False)
+    scope = models.CharField(_("scope"), max_length=16, choices=ApiKeyScope.choices, default=ApiKeyScope.READ)
+    expires_at = models.DateTimeField(
+        _("expires"), null=True, blank=True, help_text=_("Leave empty for a key that does not expire.")
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (kam_{self.prefix}_…)"
+
+    def status_at(self, now: datetime) -> ApiKeyStatus:
+        """Revoked, expired or active at `now` (whether its user is active is the user's own status)."""
+        if self.revoked_at is not None:
+            return ApiKeyStatus.REVOKED
+        if self.expires_at is not None and self.expires_at <= now:
+            return ApiKeyStatus.EXPIRED
+        return ApiKeyStatus.ACTIVE
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope != ApiKeyScope.READ_WRITE

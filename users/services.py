@@ -1,13 +1,17 @@
-"""Creating and updating logins and team membership; whom a user may assign work to."""
+"""Creating and updating logins, team membership and API keys; whom a user may assign work to."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Role, Team, User
+from . import api_keys
+from .models import ApiKey, ApiKeyScope, Role, Team, User
 
 
 def team_get_or_create(*, name: str) -> Team:
@@ -74,3 +78,65 @@ def owner_check(*, by: User, owner: User | None, message: str) -> None:
     `owner_choices(by)`; `message` names the thing, with `%(user)s` for the owner's name."""
     if owner is not None and not owner_choices(by).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": [message % {"user": owner.display_name}]})
+
+
+# --- API keys ----------------------------------------------------------------------------------
+
+
+def can_create_api_key_for(*, by: User, user: User) -> bool:
+    """Admins for anyone; everyone else only for themselves (a key acts only as its user)."""
+    return by.is_staff or by.pk == user.pk
+
+
+@transaction.atomic
+def api_key_create(
+    *, user: User, name: str, scope: str = ApiKeyScope.READ, expires_at: datetime | None = None, by: User
+) -> tuple[ApiKey, str]:
+    """A new key for `user`, and the full key: the only time it exists outside the caller's
+    hands, so show it once and keep it nowhere. Refused (ValidationError) for someone else's
+    key unless `by` is an admin, for an inactive user, or with an expiry in the past."""
+    if not can_create_api_key_for(by=by, user=user):
+        raise ValidationError({"user": _("You can create API keys only for yourself.")})
+    if not user.is_active:
+        raise ValidationError({"user": _("This user is inactive; an API key for them would not work.")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
+    for _attempt in range(5):  # 36⁸ prefixes: a collision is rare, two in a row rarer still
+        parts = api_keys.new_key_parts()
+        if not ApiKey.objects.filter(prefix=parts.prefix).exists():
+            break
+    api_key = ApiKey(
+        user=user,
+        name=name.strip(),
+        scope=scope,
+        expires_at=expires_at,
+        prefix=parts.prefix,
+        secret_hash=api_keys.secret_hash(parts.secret),
+        created_by=by,
+    )
+    api_key.full_clean()
+    api_key.save()
+    return api_key, parts.key
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, by: User) -> ApiKey:
+    """Revoke the key from the next request on (authentication reads the row every time).
+    Revoking a revoked key changes nothing. The caller has checked that `by` may."""
+    locked = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked_at"])
+    return locked
+
+
+@transaction.atomic
+def api_keys_revoke_all(*, user: User) -> int:
+    """Revoke every key of `user` still in force (their login ends: see users.signals)."""
+    keys = ApiKey.objects.filter(user=user, revoked_at__isnull=True)
+    count = 0
+    for api_key in keys.select_for_update():
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])  # one audit row each
+        count += 1
+    return count

@@ -1,5 +1,6 @@
 """A deactivated login, or one whose password changed, ends everywhere: its API token and its
-sessions are deleted.
+sessions are deleted. A deactivated login's API keys are revoked too (a new password leaves them:
+they belong to integrations, not to whoever knew the password).
 
 A signal rather than a step in a service, because a user is deactivated or given a new password
 through several doors (the admin's "active" box and password form, `add_user --password`,
@@ -18,6 +19,8 @@ from django.contrib.auth import SESSION_KEY
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
+
+from .services import api_keys_revoke_all
 
 
 def user_logins_end(*, user) -> None:
@@ -51,6 +54,8 @@ def _logins_end_on_deactivation_or_new_password(
     new_password = _saved("password", update_fields) and instance.password != instance._users_old_password
     if deactivated or new_password:
         user_logins_end(user=instance)
+    if deactivated:
+        api_keys_revoke_all(user=instance)
 
 
 def _remember_loaded(sender, instance, raw=False, **kwargs) -> None:

@@ -68,7 +68,11 @@ class AutoSchema(openapi.AutoSchema):
         if writes or query:
             errors["400"] = (FieldErrorsSerializer, "The request is not valid: field → messages.")
         if self.view.get_authenticators():
-            errors["401"] = (ErrorSerializer, "The token is missing, unknown or for an inactive user.")
+            errors["401"] = (
+                ErrorSerializer,
+                "The token or API key is missing, unknown, revoked, expired or for an inactive user, "
+                "or credentials were sent in the URL.",
+            )
         if needs_login:
             errors["403"] = (ErrorSerializer, "The caller may not do this.")
         if in_path or paginated:

@@ -48,8 +48,12 @@ def test_create_with_only_a_name_gives_the_caller_ownership_and_empty_scores(api
     assert customer.owner == rep
     assert body["status"] == "prospect"
     assert body["account_team"] == []
+    assert body["fit_criteria"] == []
     assert body["last_visit_at"] is None
-    assert all(body[name] is None for name in SCORING)
+    assert body["credit_risk"] is False  # nothing owed yet
+    # A new prospect has no opportunity: grade D at once (DOMAIN.md); the rest waits for a run.
+    assert body["prospect_grade"] == "D"
+    assert all(body[name] is None for name in SCORING if name != "prospect_grade")
     assert set(body) == {
         "id",
         "name",
@@ -68,11 +72,13 @@ def test_create_with_only_a_name_gives_the_caller_ownership_and_empty_scores(api
         "potential",
         "demonstration",
         "winnability",
+        "fit_criteria",
         "notes",
         "created_at",
         "updated_at",
         *SCORING,
         "last_visit_at",
+        "credit_risk",
     }
 
 
@@ -467,11 +473,12 @@ def test_list_runs_a_constant_number_of_queries(api_client, rep, other_rep, djan
 
     api_client.force_authenticate(rep)
     customers(3)
-    # managed teams? (visible_to), count, page, account teams
-    with django_assert_num_queries(4):
+    # managed teams? (visible_to), count, page, account teams, checklist ticks (a query of
+    # their own, as the team's: an array of ids in the page's query would need PostgreSQL)
+    with django_assert_num_queries(5):
         assert len(api_client.get("/api/v1/customers/").json()["results"]) == 3
     customers(27)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert len(api_client.get("/api/v1/customers/").json()["results"]) == 30
 
 
@@ -481,8 +488,8 @@ def test_filtered_list_for_a_manager_runs_a_constant_number_of_queries(
     api_client.force_authenticate(manager)
     CustomerFactory.create_batch(3, owner=rep, region="华东")
     params = {"region": "华东", "search": "客户", "ordering": "-last_visit_at"}
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # as above
         assert api_client.get("/api/v1/customers/", params).json()["count"] == 3
     CustomerFactory.create_batch(27, owner=rep, region="华东")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert api_client.get("/api/v1/customers/", params).json()["count"] == 30

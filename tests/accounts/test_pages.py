@@ -266,14 +266,15 @@ def test_the_personal_profile_shows_only_to_those_allowed(client, rep, team, min
 # --- My day ----------------------------------------------------------------------------------
 
 
-def test_my_day_lists_due_follow_ups_neglected_key_accounts_and_recent_activity(client, rep, mine, theirs):
+def test_my_day_lists_due_follow_ups_accounts_due_and_recent_activity(client, rep, mine, theirs):
     today = timezone.localdate()
     overdue = VisitFactory(customer=mine, follow_up_on=today - timedelta(days=2), next_step="寄样品")
     due = VisitFactory(customer=mine, follow_up_on=today)
     later = VisitFactory(customer=mine, follow_up_on=today + timedelta(days=3))
     done = VisitFactory(customer=mine, follow_up_on=today, follow_up_done_at=timezone.now())
     VisitFactory(customer=theirs, follow_up_on=today)
-    neglected = CustomerFactory(owner=rep, name="宁波久未拜访有限公司", is_key_account=True)
+    # Gold: a visit every 30 days (the service levels, servicing.coverage).
+    neglected = CustomerFactory(owner=rep, name="宁波久未拜访有限公司", tier="gold")
     VisitFactory(customer=neglected, occurred_at=timezone.now() - timedelta(days=45))
     client.force_login(rep)
 
@@ -283,7 +284,7 @@ def test_my_day_lists_due_follow_ups_neglected_key_accounts_and_recent_activity(
     assert later.pk not in ids(html, "follow-up", "data-visit-id")
     assert done.pk not in ids(html, "follow-up", "data-visit-id")
     assert "寄样品" in html
-    assert ids(html, "neglected-account") == [neglected.pk]
+    assert ids(html, "coverage-account") == [neglected.pk]
     assert set(ids(html, "activity", "data-visit-id")) >= {overdue.pk, due.pk}
     assert "广州南方电子有限公司" not in html
     assert 'href="/visits/new/"' in html
@@ -357,7 +358,7 @@ def test_the_list_runs_a_fixed_number_of_queries(client, rep, n, django_assert_n
         VisitFactory(customer=customer)
     client.force_login(rep)
     # session, user, 3 for the filter choices (+1 visibility check), count, page (+1 visibility check)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # +1: the bell's unread count (base.html)
         page_html(client.get("/customers/", {"ordering": "-last_visit_at"}))
 
 
@@ -366,12 +367,14 @@ def test_the_customer_page_runs_a_fixed_number_of_queries(client, rep, mine, n, 
     _fill_customer(mine, n)
     client.force_login(rep)
     # session, user, visibility check, customer, 2 for sales, contacts, visits (+ their
-    # contacts), competitors, account team; the owner sees profiles without asking.
-    with django_assert_num_queries(11):
+    # contacts), competitors, account team, 2 for the customer fit (the industry's row, the
+    # checklist with its ticks); the owner sees profiles without asking.
+    with django_assert_num_queries(14):  # +1: the bell's unread count (base.html)
         page_html(client.get(f"/customers/{mine.pk}/"))
 
 
-@pytest.mark.parametrize(("role", "queries"), [(Role.REP, 9), (Role.MANAGER, 10)])
+# Each +1 for the bell's unread count (base.html).
+@pytest.mark.parametrize(("role", "queries"), [(Role.REP, 13), (Role.MANAGER, 14)])
 @pytest.mark.parametrize("n", [1, 10])
 def test_my_day_runs_a_fixed_number_of_queries(client, team, n, role, queries, django_assert_num_queries):
     user = UserFactory(role=role)
@@ -381,7 +384,9 @@ def test_my_day_runs_a_fixed_number_of_queries(client, team, n, role, queries, d
     for customer in CustomerFactory.create_batch(n, owner=user, is_key_account=True):
         _fill_customer(customer, 2)
     client.force_login(user)
-    # session, user, visibility check, 3 for My day, then the teams: the teams one is in
+    # session, user, visibility check, follow-ups, activity, then servicing's: the service
+    # policies, the accounts due, the agreed actions; the installments to collect
+    # (receivables); then the teams: the teams one is in
     # (+ their managers) and the teams one manages (+ their members, only if any).
     # (/my-day/: a manager's `/` is their dashboard.)
     with django_assert_num_queries(queries):

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.models import Customer
 from accounts.selectors import CustomerFilters, customer_list, customer_sales_summary, my_day
 from tests.factories import ContactFactory, CustomerFactory, TransactionFactory, VisitFactory
 
@@ -102,21 +103,19 @@ def test_my_day(rep, django_assert_num_queries):
     VisitFactory(customer=key, by=rep, follow_up_on=today + timedelta(days=5))  # not due yet
     VisitFactory(customer=CustomerFactory(), follow_up_on=today)  # someone else's
 
-    with django_assert_num_queries(4):  # manager check + three lists
+    with django_assert_num_queries(3):  # manager check + two lists
         day = my_day(user=rep, today=today)
 
     assert day.follow_ups_due == [old]
-    # key has a visit 40 days ago... and one today from the factory default: not neglected.
-    assert [c.name for c in day.neglected_key_accounts] == []
     assert day.recent_activity[0].customer in {key, visited}
+    # The accounts due for a visit come from their tier's service level: tests/servicing.
 
 
-def test_my_day_lists_key_accounts_never_or_long_ago_visited(rep):
-    never = CustomerFactory(name="从未拜访", owner=rep, is_key_account=True)
-    long_ago = CustomerFactory(name="很久没去", owner=rep, is_key_account=True)
-    VisitFactory(customer=long_ago, by=rep, occurred_at=timezone.now() - timedelta(days=31))
-    CustomerFactory(name="普通客户", owner=rep, is_key_account=False)
+def test_my_day_takes_the_visible_customers_from_the_caller(rep, django_assert_num_queries):
+    VisitFactory(customer=CustomerFactory(owner=rep), by=rep, follow_up_on=timezone.localdate())
+    visible = Customer.objects.visible_to(rep)
 
-    day = my_day(user=rep)
+    with django_assert_num_queries(2):
+        day = my_day(user=rep, visible=visible)
 
-    assert [c.name for c in day.neglected_key_accounts] == [never.name, long_ago.name]
+    assert len(day.follow_ups_due) == 1

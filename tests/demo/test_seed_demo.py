@@ -13,6 +13,7 @@ from accounts.models import (
     CompetitorPresence,
     Contact,
     Customer,
+    IndustryFit,
     Transaction,
     Visit,
     normalise_company_name,
@@ -21,6 +22,8 @@ from accounts.selectors import my_day
 from demo.dataset import demo_dataset
 from demo.load import demo_load
 from demo.loaders.logins import DEMO_PASSWORD
+from receivables.models import Installment, Payment, PaymentPlan
+from servicing.models import AccountReview, ReviewAction
 from users.models import Role, Team, User
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +41,13 @@ def table_counts() -> tuple[int, ...]:
         Visit.contacts.through.objects.count(),
         Transaction.objects.count(),
         CompetitorPresence.objects.count(),
+        IndustryFit.objects.count(),
+        Customer.fit_criteria.through.objects.count(),
+        AccountReview.objects.count(),
+        ReviewAction.objects.count(),
+        PaymentPlan.objects.count(),
+        Installment.objects.count(),
+        Payment.objects.count(),
     )
 
 
@@ -46,6 +56,7 @@ def test_seed_demo_creates_working_logins_and_two_teams(capsys):
 
     out = capsys.readouterr().out
     assert DEMO_PASSWORD in out
+    assert "Payment collection:" in out
     for username in ["admin", "manager", "rep1", "rep2"]:
         assert username in out
         assert User.objects.get(username=username).check_password(DEMO_PASSWORD)

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -44,11 +45,15 @@ from django.utils import timezone
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.models import Token
 
-from accounts.models import Customer
+from accounts.models import Customer, FitCriterion, IndustryFit
 from audit.models import AuditEvent
-from pipeline.models import AccountPlan
+from events.models import Delivery, Event, Notification, NotificationKind, WebhookSubscription
+from pipeline.models import AccountPlan, Stage
+from receivables import services as receivables_services
+from receivables.models import Payment
 from scoring.models import RunStatus, ScoringRun
 from scoring.services import scoring_model_active
+from servicing.models import AccountReview, ReviewAction
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -58,6 +63,7 @@ from tests.factories import (
     UserFactory,
     VisitFactory,
 )
+from users import services as users_services
 from users.models import Role
 
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
@@ -211,7 +217,26 @@ def collection(post: dict, *, names_customer: bool = True) -> Entry:
 
 
 LOGGED_IN = ("rep", "other_rep", "manager", "other_manager", "admin")
+# Admins only: managers are refused like reps.
+ADMIN_ONLY_PAGE = {role: same(403, PAGE_METHODS) for role in ("manager", "other_manager")}
+ADMIN_ONLY_POST = {role: {"POST": 403} for role in ("manager", "other_manager")}
+ADMIN_ONLY_WRITES = {
+    role: same(403, ("POST", "PUT", "PATCH", "DELETE")) for role in ("manager", "other_manager")
+}
+# Webhooks send data out of KAM: administrators only, for every method (managers too get 403).
+ADMIN_ONLY_API = {role: same(403) for role in ("manager", "other_manager")}
 AS_OF = date(2025, 6, 2)
+
+
+def not_the_notifieds(answers: dict) -> dict:
+    """The test notification is the rep's: everyone else, admins included, gets these answers."""
+    return dict.fromkeys(("other_rep", "manager", "other_manager", "admin"), answers)
+
+
+def not_the_keys_owner(answers: dict) -> dict:
+    """The test API key is the rep's: everyone else but admins gets these answers."""
+    return dict.fromkeys(("other_rep", "manager", "other_manager"), answers)
+
 
 PAGES: dict[str, Entry] = {
     # Reps land on My day; managers and admins are sent to their dashboard, whatever the method.
@@ -233,9 +258,26 @@ PAGES: dict[str, Entry] = {
     "customers/export.xlsx": page(GET_ONLY),
     "customers/import/": page({"GET": 200, "POST": 200}),
     "customers/import/template.csv": page(GET_ONLY),
+    # The experience method (经历推算法): everyone reads the industry fit table, the checklist's
+    # items and the shortlist (of visible prospects); managers and admins edit the table, admins
+    # the items; whoever may edit a customer ticks its checklist.
+    "customers/shortlist/": page(GET_ONLY),
+    "customers/<pk>/fit/": page(POST_REDIRECT, customer=True),
+    "industry-fits/": page(GET_ONLY),
+    "industry-fits/new/": page(ANY, tuners="all"),
+    "industry-fits/<pk>/edit/": page(ANY, tuners="all", pk="industry_fit"),
+    "industry-fits/<pk>/delete/": page(POST_REDIRECT, tuners="all", pk="industry_fit"),
+    "fit-criteria/": page(GET_ONLY),
+    "fit-criteria/new/": page(ANY, tuners="all", roles=ADMIN_ONLY_PAGE),
+    "fit-criteria/<pk>/edit/": page(ANY, tuners="all", roles=ADMIN_ONLY_PAGE, pk="fit_criterion"),
+    "fit-criteria/<pk>/delete/": page(POST_REDIRECT, tuners="all", roles=ADMIN_ONLY_POST, pk="fit_criterion"),
     "transactions/import/": page({"GET": 200, "POST": 200}),
     "transactions/import/template.csv": page(GET_ONLY),
     "dashboard/": page(GET_ONLY, tuners="all"),
+    # Service levels per tier: everyone reads them; managers and admins save them (POST {}: the
+    # rows are missing, the form again with a 400); the customer page's panel follows the customer.
+    "service-levels/": page({"GET": 200, "HEAD": 200, "POST": 400}, tuners="writes"),
+    "service-levels/customers/<customer_id>/panel/": page(GET_ONLY, customer=True),
     "scoring/": page(ANY, tuners="all"),
     "scoring/runs/": page(POST_REDIRECT, tuners="all"),
     "scoring/customers/<pk>/history/": page(GET_ONLY, customer=True),
@@ -244,6 +286,23 @@ PAGES: dict[str, Entry] = {
     "plans/<pk>/": page(ANY, customer=True, pk="plan"),
     "plans/<pk>/edit/": page(ANY, customer=True, pk="plan"),
     "plans/<pk>/advance/": page(POST_REDIRECT, customer=True, pk="plan"),
+    # Account reviews: whoever sees the customer reads and writes them (as they may edit the
+    # customer); deleting one needs its author, the customer's owner, their manager or an admin.
+    "reviews/customers/<customer_id>/panel/": page(ANY, customer=True),
+    "customers/<customer_id>/reviews/new/": page(ANY, customer=True),  # POST {}: the form again
+    "reviews/<pk>/": page(ANY, customer=True, pk="review"),
+    "reviews/<pk>/edit/": page(ANY, customer=True, pk="review"),
+    "reviews/<pk>/delete/": page(POST_REDIRECT, customer=True, pk="review"),
+    "review-actions/<pk>/done/": page(POST_REDIRECT, customer=True, pk="review_action"),
+    # Payment collection: everyone who sees the customer reads; whoever may edit the deal (its
+    # owner, their manager, an admin) writes its plan; managers and admins enter payments.
+    "receivables/customers/<customer_id>/panel/": page(GET_ONLY, customer=True),
+    "receivables/opportunities/<pk>/panel/": page(GET_ONLY, customer=True, pk="won"),
+    "receivables/opportunities/<pk>/plan/": page(ANY, customer=True, pk="won"),  # POST {}: the form again
+    "receivables/plans/<pk>/delete/": page(POST_REDIRECT, customer=True, pk="payment_plan"),
+    "receivables/payments/new/": page(ANY, tuners="all"),
+    "receivables/payments/<pk>/edit/": page(ANY, customer=True, tuners="all", pk="payment"),
+    "receivables/payments/<pk>/delete/": page(POST_REDIRECT, customer=True, tuners="all", pk="payment"),
     "pipeline/": page(ANY),
     "pipeline/list/": page(ANY),
     "pipeline/forecast/": page(ANY),
@@ -262,6 +321,19 @@ PAGES: dict[str, Entry] = {
         roles={role: same(Redirect("/")) for role in LOGGED_IN},
     ),
     "logout/": page({"POST": Redirect("/login/"), "OPTIONS": 200}),
+    # API keys: everyone signed in lists and creates their own (POST {}: the form again, 400);
+    # the key's owner, or an admin, revokes it.
+    "account/api-keys/": page({"GET": 200, "HEAD": 200, "POST": 400}),
+    "account/api-keys/<pk>/revoke/": page(
+        POST_REDIRECT, pk="api_key", roles=not_the_keys_owner({"POST": 404})
+    ),
+    # Notifications: everyone has their own; another's is a 404, to admins too.
+    "notifications/": page(GET_ONLY),
+    "notifications/<pk>/read/": page(
+        POST_REDIRECT, pk="notification", roles=not_the_notifieds({"POST": 404})
+    ),
+    "notifications/read-all/": page(POST_REDIRECT),
+    "notifications/digest/": page(POST_REDIRECT),
     "i18n/setlang/": Entry(OPEN_PAGE, same(Redirect("/"))),
     "healthz": Entry(OPEN_PAGE, GET_ONLY),
 }
@@ -283,11 +355,47 @@ API_ROUTES: dict[str, Entry] = {
     # The dashboard's aggregates cover the caller's visible customers only, so reps may read
     # theirs (the dashboard page itself is for managers).
     "api/v1/dashboard/<name>/": api(READ),
+    "api/v1/dashboard/coverage/": api(READ),
+    "api/v1/dashboard/aging/": api(READ),
+    # Service levels: everyone reads them; managers and admins change them by tier (reps: 403).
+    # PUT {} keeps every value (no field is required), PATCH changes one.
+    "api/v1/service-policies/": api(READ, tuners="writes"),
+    "api/v1/service-policies/<tier>/": api(
+        {**READ, "PUT": 200, "PATCH": 200}, tuners="writes", body={"PUT": {}, "PATCH": {"visit_days": 21}}
+    ),
     "api/v1/customers/<pk>/score-history/": api(READ, hidden=("GET", "HEAD")),
     "api/v1/pipeline/forecast/": api(READ),
     # Accounts.
     "api/v1/customers/": collection({"name": "矩阵新客户有限公司"}, names_customer=False),
     "api/v1/customers/<pk>/": detail("customer", {"notes": "矩阵"}),
+    # The new-market shortlist: the caller's visible prospects.
+    "api/v1/customers/shortlist/": api(READ),
+    # The experience method's reference data: everyone reads; managers and admins write the
+    # industry fit table, admins the checklist's items.
+    "api/v1/industry-fits/": api(
+        {**READ, "POST": 201},
+        tuners="writes",
+        body={"POST": {"industry": "矩阵新行业", "need": 3, "capability": 4}},
+    ),
+    "api/v1/industry-fits/<pk>/": api(
+        {**READ, "PUT": 400, "PATCH": 200, "DELETE": 204},
+        tuners="writes",
+        pk="industry_fit",
+        body={"PUT": {}, "PATCH": {"notes": "矩阵"}},
+    ),
+    "api/v1/fit-criteria/": api(
+        {**READ, "POST": 201},
+        tuners="writes",
+        roles=ADMIN_ONLY_WRITES,
+        body={"POST": {"label": "矩阵新检查项", "weight": "5"}},
+    ),
+    "api/v1/fit-criteria/<pk>/": api(
+        {**READ, "PUT": 400, "PATCH": 200, "DELETE": 204},
+        tuners="writes",
+        roles=ADMIN_ONLY_WRITES,
+        pk="fit_criterion",
+        body={"PUT": {}, "PATCH": {"weight": "7"}},
+    ),
     # Near matches of a name (可能重复) for everyone signed in; without `name` it is a 400.
     "api/v1/customers/possible-duplicates/": api({"GET": 400, "HEAD": 400, "OPTIONS": 200}),
     "api/v1/contacts/": collection({"customer": "customer", "name": "矩阵联系人"}),
@@ -321,6 +429,92 @@ API_ROUTES: dict[str, Entry] = {
         }
     ),
     "api/v1/account-plans/<pk>/": detail("plan", {"summary": "矩阵"}),
+    # Account reviews, as on the pages (the test review's author is the rep who owns the customer).
+    "api/v1/reviews/": collection(
+        {
+            "customer": "customer",
+            "reviewed_on": "2025-06-02",
+            "period_start": "2025-01-01",
+            "period_end": "2025-05-31",
+        }
+    ),
+    "api/v1/reviews/<pk>/": detail("review", {"summary": "矩阵"}),
+    "api/v1/review-actions/": api(READ),
+    "api/v1/review-actions/<pk>/": api(READ, hidden=("GET", "HEAD"), pk="review_action"),
+    "api/v1/review-actions/<pk>/done/": api(
+        {"POST": 200, "OPTIONS": 200}, hidden=("POST",), pk="review_action"
+    ),
+    # Payment collection: plans written by whoever may edit the deal; payments by managers and
+    # admins (reps: 403), for customers they see (the other team's: "does not exist").
+    "api/v1/payment-plans/": collection(
+        {
+            "opportunity": "won_without_plan",
+            "contract_amount": "1.00",
+            "installments": [{"due_on": "2025-07-01", "amount": "1.00"}],
+        }
+    ),
+    "api/v1/payment-plans/<pk>/": detail("payment_plan", {"notes": "矩阵"}),
+    "api/v1/payments/": api(
+        {**READ, "POST": 201},
+        tuners="writes",
+        hidden={"POST": 400},
+        body={
+            "POST": {
+                "customer": "customer",
+                "reference": "MATRIX-PAY-NEW",
+                "received_on": "2025-06-02",
+                "amount": "1.00",
+            }
+        },
+    ),
+    "api/v1/payments/<pk>/": api(
+        {**READ, "PUT": 400, "PATCH": 200, "DELETE": 204},
+        tuners="writes",
+        hidden=("GET", "HEAD", "PUT", "PATCH", "DELETE"),
+        pk="payment",
+        body={"PUT": {}, "PATCH": {"notes": "矩阵"}},
+    ),
+    "api/v1/customers/<pk>/receivables/": api(READ, hidden=("GET", "HEAD")),
+    # API keys: everyone lists and creates their own; admins see and revoke everyone's.
+    "api/v1/api-keys/": api({**READ, "POST": 201}, body={"POST": {"name": "矩阵新集成"}}),
+    "api/v1/api-keys/<pk>/": api(READ, pk="api_key", roles=not_the_keys_owner({"GET": 404, "HEAD": 404})),
+    "api/v1/api-keys/<pk>/revoke/": api(
+        {"POST": 200, "OPTIONS": 200}, pk="api_key", roles=not_the_keys_owner({"POST": 404})
+    ),
+    # Notifications: one's own only (another's is a 404, to admins too).
+    "api/v1/notifications/": api(READ),
+    "api/v1/notifications/<pk>/": api(
+        READ, pk="notification", roles=not_the_notifieds({"GET": 404, "HEAD": 404})
+    ),
+    "api/v1/notifications/<pk>/read/": api(
+        {"POST": 200, "OPTIONS": 200}, pk="notification", roles=not_the_notifieds({"POST": 404})
+    ),
+    "api/v1/notifications/read-all/": api({"POST": 200, "OPTIONS": 200}),
+    "api/v1/notifications/settings/": api({**READ, "PATCH": 200}, body={"PATCH": {"digest_enabled": False}}),
+    # Outbound webhooks: admins only (PUT {} misses required fields).
+    "api/v1/webhooks/": api(
+        {**READ, "POST": 201},
+        tuners="all",
+        roles=ADMIN_ONLY_API,
+        body={
+            "POST": {
+                "name": "矩阵新订阅",
+                "target_url": "https://93.184.215.14/hook",
+                "event_types": ["payment.received"],
+            }
+        },
+    ),
+    "api/v1/webhooks/<pk>/": api(
+        {**READ, "PUT": 400, "PATCH": 200, "DELETE": 204},
+        tuners="all",
+        roles=ADMIN_ONLY_API,
+        pk="webhook",
+        body={"PUT": {}, "PATCH": {"name": "矩阵订阅"}},
+    ),
+    "api/v1/webhooks/<pk>/deliveries/": api(READ, tuners="all", roles=ADMIN_ONLY_API, pk="webhook"),
+    "api/v1/webhooks/deliveries/<pk>/replay/": api(
+        {"POST": 200, "OPTIONS": 200}, tuners="all", roles=ADMIN_ONLY_API, pk="delivery"
+    ),
     # The audit trail: managers and admins read it; nobody writes it.
     "api/v1/audit/": api(READ, tuners="all"),
     "api/v1/audit/<pk>/": api(READ, tuners="all", hidden=("GET", "HEAD"), pk="audit_event"),
@@ -331,13 +525,20 @@ API_ROUTES: dict[str, Entry] = {
     "api/redoc/": Entry(OPEN_API, GET_ONLY),
 }
 # The DefaultRouter's format-suffix twins ("customers.json") answer like the plain routes.
-for _plain in ("teams", "customers", "contacts", "visits", "transactions"):
+for _plain in ("teams", "customers", "contacts", "visits", "transactions", "industry-fits", "fit-criteria"):
     API_ROUTES[f"api/v1/{_plain}.<format>"] = API_ROUTES[f"api/v1/{_plain}/"]
     API_ROUTES[f"api/v1/{_plain}/<pk>.<format>"] = API_ROUTES[f"api/v1/{_plain}/<pk>/"]
 API_ROUTES["api/v1/visits/<pk>/follow-up-done.<format>"] = API_ROUTES["api/v1/visits/<pk>/follow-up-done/"]
+API_ROUTES["api/v1/api-keys.<format>"] = API_ROUTES["api/v1/api-keys/"]
+API_ROUTES["api/v1/api-keys/<pk>.<format>"] = API_ROUTES["api/v1/api-keys/<pk>/"]
+API_ROUTES["api/v1/api-keys/<pk>/revoke.<format>"] = API_ROUTES["api/v1/api-keys/<pk>/revoke/"]
 API_ROUTES["api/v1/customers/possible-duplicates.<format>"] = API_ROUTES[
     "api/v1/customers/possible-duplicates/"
 ]
+API_ROUTES["api/v1/customers/shortlist.<format>"] = API_ROUTES["api/v1/customers/shortlist/"]
+for _route in ("notifications", "notifications/<pk>", "notifications/<pk>/read", "notifications/read-all",
+               "notifications/settings"):  # fmt: skip
+    API_ROUTES[f"api/v1/{_route}.<format>"] = API_ROUTES[f"api/v1/{_route}/"]
 
 ROUTES: dict[str, Entry] = {**PAGES, **API_ROUTES}
 
@@ -426,14 +627,48 @@ def _build_world() -> World:
     # The transaction sits on a second customer of the rep's, so the first one may be deleted.
     transaction_row = TransactionFactory(customer=CustomerFactory(owner=rep, name="矩阵第二客户"))
     opportunity = OpportunityFactory(customer=customer)
+    # Payment collection, on the second customer too (a payment plan keeps its customer).
+    second = transaction_row.customer
+    won = OpportunityFactory(customer=second, title="矩阵已赢商机", stage=Stage.WON, probability=100)
+    won_without_plan = OpportunityFactory(
+        customer=second, title="矩阵待建计划", stage=Stage.WON, probability=100
+    )
+    payment_plan = receivables_services.plan_create(
+        opportunity=won, by=rep, contract_amount=Decimal("100.00"), installments=[(AS_OF, Decimal("100.00"))]
+    )  # no money applied: it may still be deleted
+    # On a third customer of the rep's, with no plan: all credit, so the plan above stays open.
+    payment = Payment.objects.create(
+        customer=CustomerFactory(owner=rep, name="矩阵第三客户"),
+        reference="MATRIX-PAY",
+        received_on=AS_OF,
+        amount=Decimal("1.00"),
+        source="erp",
+    )
     plan = AccountPlan.objects.create(
         customer=customer, title="矩阵计划", period_start=date(2025, 1, 1), period_end=date(2025, 12, 31),
         created_by=rep,
     )  # fmt: skip
+    review = AccountReview.objects.create(
+        customer=customer, reviewed_on=AS_OF, period_start=date(2025, 1, 1), period_end=date(2025, 5, 31),
+        created_by=rep,
+    )  # fmt: skip
+    review_action = ReviewAction.objects.create(review=review, description="矩阵行动", owner=rep)
+    industry_fit = IndustryFit.objects.create(industry="矩阵行业", need=3, capability=4)
+    fit_criterion = FitCriterion.objects.create(label="矩阵检查项", weight=10, position=99)  # never ticked
+    api_key, _key = users_services.api_key_create(user=rep, name="矩阵集成", by=rep)
+    notification = Notification.objects.create(
+        user=rep, kind=NotificationKind.FOLLOW_UP_DUE, params={"customer_name": "矩阵客户"}, day=AS_OF
+    )
     run = ScoringRun.objects.create(
         model=scoring_model_active(), as_of=AS_OF, status=RunStatus.FAILED, in_flight=None,
         finished_at=timezone.now(), error="矩阵",
     )  # fmt: skip
+    webhook = WebhookSubscription.objects.create(
+        name="矩阵订阅", target_url="https://93.184.215.14/hook", event_types=["payment.received"], secret="s"
+    )
+    delivery = Delivery.objects.create(
+        subscription=webhook, event=Event.objects.create(type="payment.received", data={"payment_id": 1})
+    )
 
     sessions = {}
     for role in SESSION_ROLES:
@@ -447,8 +682,20 @@ def _build_world() -> World:
         "transaction": transaction_row.pk,
         "opportunity": opportunity.pk,
         "plan": plan.pk,
+        "review": review.pk,
+        "review_action": review_action.pk,
+        "won": won.pk,
+        "won_without_plan": won_without_plan.pk,
+        "payment_plan": payment_plan.pk,
+        "payment": payment.pk,
         "run": run.pk,
+        "industry_fit": industry_fit.pk,
+        "fit_criterion": fit_criterion.pk,
         "team": team_a.pk,
+        "api_key": api_key.pk,
+        "notification": notification.pk,
+        "webhook": webhook.pk,
+        "delivery": delivery.pk,
         "rep": rep.pk,
         "customer_content_type": ContentType.objects.get_for_model(Customer).pk,
         "audit_event": AuditEvent.objects.get(
@@ -508,6 +755,7 @@ def build_url(key: str, world: World, pk: str = "customer") -> str:
         "customer_id": ids["customer"],
         "contact_pk": ids["contact"],
         "name": "pyramid",
+        "tier": "gold",
         "object_type": "customer",
         "format": ".json" if key == "api/v1/<format>" else "json",
         # The admin family's samples.
@@ -524,6 +772,8 @@ def _body(entry: Entry, method: str, world: World) -> dict:
     body = dict(entry.body.get(method, {}))
     if body.get("customer") == "customer":
         body["customer"] = world.ids["customer"]
+    if body.get("opportunity") in world.ids:  # a test object named by its key
+        body["opportunity"] = world.ids[body["opportunity"]]
     return body
 
 

@@ -26,6 +26,8 @@ from rest_framework.test import APIClient
 from accounts.models import Customer
 from pipeline.models import AccountPlan
 from tests.factories import ContactFactory, CustomerFactory, OpportunityFactory, VisitFactory
+from users.authentication import ApiKeyAuthentication
+from users.services import api_key_create
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +71,9 @@ STATE_CHANGING_PAGES = {
     "pipeline:opportunity-edit",
     "pipeline:opportunity-move",
     "pipeline:gate-check",
+    "users:api-keys",
+    "users:api-key-revoke",
+    "admin:users_apikey_add",
     "admin:users_user_add",
     "admin:users_user_change",
     "admin:auth_user_password_change",
@@ -220,6 +225,17 @@ def test_a_token_authenticated_api_write_needs_no_csrf_token(write, rep, custome
     assert response.status_code == API_WRITES[write][3], response.content
 
 
+@pytest.mark.parametrize("write", API_WRITES)
+def test_an_api_key_write_needs_no_csrf_token(write, rep, customer):
+    _api_key, key = api_key_create(user=rep, name="ERP", scope="read_write", by=rep)
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+
+    response = api_write(client, write, customer)
+
+    assert response.status_code == API_WRITES[write][3], response.content
+
+
 def test_a_session_api_action_without_the_csrf_token_is_refused(rep, customer):
     visit = VisitFactory(customer=customer, follow_up_on=date(2026, 1, 5))
     client = APIClient(enforce_csrf_checks=True)
@@ -240,5 +256,10 @@ def test_a_session_api_action_without_the_csrf_token_is_refused(rep, customer):
 )
 def test_every_api_view_authenticates_sessions_with_drfs_csrf_check(view):
     # A custom session authentication (one skipping enforce_csrf, say) would make the session
-    # tests above prove nothing for that view; only DRF's two are used.
-    assert set(view.authentication_classes) <= {TokenAuthentication, SessionAuthentication}
+    # tests above prove nothing for that view; only DRF's two are used, beside API keys (a
+    # header, which a browser never adds by itself).
+    assert set(view.authentication_classes) <= {
+        ApiKeyAuthentication,
+        TokenAuthentication,
+        SessionAuthentication,
+    }

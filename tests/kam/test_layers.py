@@ -15,16 +15,39 @@ ALLOWED = {
     "web": set(),
     "audit": {"web"},
     "users": {"web", "audit"},
-    "accounts": {"web", "audit", "users"},
-    "pipeline": {"web", "audit", "users", "accounts"},
+    # The outbox every app records its events in, inside its own transactions.
+    "events": {"web", "audit", "users"},
+    "accounts": {"web", "audit", "users", "events"},
+    "pipeline": {"web", "audit", "users", "events", "accounts"},
     # Service levels, coverage and account reviews: reviews read the account plans' targets.
-    "servicing": {"web", "audit", "users", "accounts", "pipeline"},
+    "servicing": {"web", "audit", "users", "events", "accounts", "pipeline"},
     # Payment collection: plans belong to won opportunities.
-    "receivables": {"web", "audit", "users", "accounts", "pipeline"},
+    "receivables": {"web", "audit", "users", "events", "accounts", "pipeline"},
     # The dashboard belongs to scoring and reads pipeline, servicing and receivables through their selectors.
-    "scoring": {"web", "audit", "users", "accounts", "pipeline", "servicing", "receivables"},
-    "demo": {"web", "audit", "users", "accounts", "pipeline", "servicing", "receivables", "scoring"},
-    "kam": {"web", "audit", "users", "accounts", "pipeline", "servicing", "receivables", "scoring", "demo"},
+    "scoring": {"web", "audit", "users", "events", "accounts", "pipeline", "servicing", "receivables"},
+    "demo": {
+        "web",
+        "audit",
+        "users",
+        "events",
+        "accounts",
+        "pipeline",
+        "servicing",
+        "receivables",
+        "scoring",
+    },
+    "kam": {
+        "web",
+        "audit",
+        "users",
+        "events",
+        "accounts",
+        "pipeline",
+        "servicing",
+        "receivables",
+        "scoring",
+        "demo",
+    },
 }
 
 

@@ -10,6 +10,9 @@ The seed is fixed, so CI runs the same requests every time; a failure prints the
 replay. Path ids are pointed at real rows, so updates and deletes reach the serializers.
 """
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -24,10 +27,14 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from accounts.models import FitCriterion, IndustryFit
 from kam.wsgi import application
-from pipeline.models import AccountPlan
+from pipeline.models import AccountPlan, Stage
+from receivables import services as receivables_services
+from receivables.models import Payment
 from scoring import services as scoring_services
 from scoring.models import RunStatus, ScoringRun
+from servicing.models import AccountReview, ReviewAction
 from tests.factories import (
     ContactFactory,
     CustomerFactory,
@@ -37,6 +44,7 @@ from tests.factories import (
     UserFactory,
     VisitFactory,
 )
+from users import services as users_services
 from users.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +126,23 @@ def world(gate_items):
     plan = AccountPlan.objects.create(
         customer=customer, title="2026 联合生意计划", period_start="2026-01-01", period_end="2026-12-31"
     )
+    review = AccountReview.objects.create(
+        customer=customer, reviewed_on="2026-04-02", period_start="2026-01-01", period_end="2026-03-31"
+    )
+    review_action = ReviewAction.objects.create(review=review, description="季度回顾会", owner=rep)
+    won = OpportunityFactory(customer=customer, stage=Stage.WON, probability=100)
+    payment_plan = receivables_services.plan_create(
+        opportunity=won,
+        by=rep,
+        contract_amount=Decimal("300.00"),
+        installments=[(date(2026, 1, 31), Decimal("100.00")), (date(2026, 6, 30), Decimal("200.00"))],
+    )
+    payment = Payment.objects.create(
+        customer=CustomerFactory(owner=rep), reference="ERP-PAY-1", received_on="2026-01-20", amount="50.00"
+    )
+    industry_fit = IndustryFit.objects.create(industry="制造业", need=4, capability=3)
+    fit_criterion = FitCriterion.objects.create(label="高层支持", weight=10, position=6)
+    api_key, _key = users_services.api_key_create(user=rep, name="ERP 用友", by=rep)
     run = ScoringRun.objects.create(
         model=scoring_services.scoring_model_active(),
         as_of="2026-01-31",
@@ -135,8 +160,15 @@ def world(gate_items):
             "transactions": transaction.pk,
             "opportunities": opportunity.pk,
             "account-plans": plan.pk,
+            "reviews": review.pk,
+            "review-actions": review_action.pk,
+            "payment-plans": payment_plan.pk,
+            "payments": payment.pk,
             "teams": team.pk,
             "scoring": run.pk,
+            "industry-fits": industry_fit.pk,
+            "fit-criteria": fit_criterion.pk,
+            "api-keys": api_key.pk,
         },
     }
 

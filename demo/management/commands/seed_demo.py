@@ -1,19 +1,36 @@
 """`seed_demo`: demo logins and teams, then ~300 demo customers with contacts, visits,
 competitors and three years of transactions, ~120 opportunities with their stage history and
-10 account plans (`demo.load`, one loader per kind of record), and a scoring run.
+10 account plans (`demo.load`, one loader per kind of record), the industry fit table and
+checklist ticks, payment plans and ERP payments for some won deals, a scoring run, then account reviews and service visits that put every tier's
+accounts in every coverage state (on track, due, overdue).
 
 Idempotent: running it again updates the same logins and adds no customer, contact, visit,
-transaction, opportunity or plan twice; transaction dates are moved to stay relative to today.
+transaction, opportunity, plan, industry fit, checklist tick or account review twice (see
+demo.loaders.fit and demo.loaders.servicing for their keys); transaction dates are moved to stay
+relative to today (reviews and service visits are not: on a later day some accounts fall due).
 """
 
 from time import perf_counter
 
 from django.db import transaction
+from django.utils import timezone
 
+from accounts.models import Customer, IndustryFit, credit_risk_q
 from audit.context import AuditedCommand
 from demo.dataset import DemoDataset, demo_dataset
-from demo.load import demo_load, demo_pipeline_load, demo_pipeline_summary, demo_summary
+from demo.load import (
+    demo_fit_load,
+    demo_load,
+    demo_pipeline_load,
+    demo_pipeline_summary,
+    demo_receivables_load,
+    demo_servicing_load,
+    demo_summary,
+)
 from demo.loaders.logins import DEMO_PASSWORD, DEMO_USERS, logins_load
+from demo.loaders.servicing import DEMO_REP, servicing_summary
+from receivables.models import Payment, PaymentPlan
+from servicing.coverage import Coverage
 
 
 class Command(AuditedCommand):
@@ -32,8 +49,11 @@ class Command(AuditedCommand):
                 self.load_customers(dataset)
                 # Before scoring, which reads the open opportunities (lifecycle of prospects).
                 self.load_pipeline(dataset)
+                self.load_receivables(dataset)  # payment plans of the won opportunities
+                self.load_fit(dataset)  # before scoring, which computes the fit scores
         if not options["logins_only"]:
             self.score()
+            self.load_servicing(dataset)  # after scoring: the service policies go by tier
         self.print_logins()
 
     def load_customers(self, dataset: DemoDataset) -> None:
@@ -69,6 +89,46 @@ class Command(AuditedCommand):
             f"In the database: {sum(by_stage.values())} opportunities ("
             + ", ".join(f"{stage} {count}" for stage, count in by_stage.items())
             + ")"
+        )
+
+    def load_fit(self, dataset: DemoDataset) -> None:
+        result = demo_fit_load(dataset=dataset)
+        self.stdout.write(
+            f"Experience method: {result.industry_fits} industry fits added "
+            f"({IndustryFit.objects.count()} in the table), checklists of {result.customers_ticked} customers "
+            f"ticked ({result.ticks} ticks)."
+        )
+
+    def load_servicing(self, dataset: DemoDataset) -> None:
+        result = demo_servicing_load(dataset=dataset)
+        summary = servicing_summary(today=timezone.localdate())
+        self.stdout.write(
+            f"Servicing: {result.reviews} account reviews with {result.actions} agreed actions "
+            f"({result.actions_done} done), {result.visits} visits and {result.executive_meetings} executive "
+            f"meetings created; {summary['reviews']} reviews and {summary['actions']} actions in the database."
+        )
+        for tier, counts in summary["by_tier"].items():
+            if counts.customers:
+                compliance = 100 * (counts.customers - counts.overdue) / counts.customers
+                self.stdout.write(
+                    f"  coverage {tier or 'untiered':<9} {counts.customers:>4} customers: "
+                    f"{counts.on_track} {Coverage.ON_TRACK.value}, {counts.due} {Coverage.DUE.value}, "
+                    f"{counts.overdue} {Coverage.OVERDUE.value} (compliance {compliance:.0f}%)"
+                )
+        self.stdout.write(
+            f"  {DEMO_REP}'s My day: {summary['rep_overdue']} overdue and {summary['rep_due']} due accounts, "
+            f"{summary['rep_actions']} agreed actions due this week or overdue."
+        )
+
+    def load_receivables(self, dataset: DemoDataset) -> None:
+        result = demo_receivables_load(dataset=dataset)
+        today = timezone.localdate()
+        at_risk = Customer.objects.filter(credit_risk_q(today)).count()
+        self.stdout.write(
+            f"Payment collection: {result.plans} payment plans with {result.installments} installments and "
+            f"{result.payments} ERP payments created; {PaymentPlan.objects.count()} plans and "
+            f"{Payment.objects.count()} payments in the database, {at_risk} customers at credit risk "
+            "(more than 30 days overdue)."
         )
 
     def score(self) -> None:

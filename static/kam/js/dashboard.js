@@ -372,11 +372,31 @@
     });
   };
 
+  function riskBadge(label, testid) {
+    var badge = document.createElement("span");
+    badge.className = "badge danger";
+    badge.textContent = label;
+    badge.setAttribute("data-testid", testid);
+    return badge;
+  }
+  // A customer cell with the other risk flagged beside the name (churn list: credit risk).
+  function customerWithFlag(row, flagged, label, testid) {
+    var cell = td(customerLink(row.id, row.name));
+    if (flagged) { cell.appendChild(document.createTextNode(" ")); cell.appendChild(riskBadge(label, testid)); }
+    return cell;
+  }
+
   draw.churn = function (card, data, chart) {
     figure(card, "count", num(data.count));
+    figure(card, "credit_risk_count", num(data.credit_risk_count));
     fill(card, "table-churn", data.rows.map(function (row) {
-      return [td(customerLink(row.id, row.name)), tierCell(row.tier), td(L.lifecycle[row.lifecycle_stage] || L.none, "hide-phone"),
+      return [customerWithFlag(row, row.credit_risk, L.credit_risk, "churn-credit-risk"), tierCell(row.tier),
+        td(L.lifecycle[row.lifecycle_stage] || L.none, "hide-phone"),
         td(money(row.sales_12m), "num"), td(row.owner_name || L.none, "hide-phone"), td(day(row.last_visit_at), "nowrap")];
+    }));
+    fill(card, "table-credit-risk", data.credit_risk_rows.map(function (row) {
+      return [customerWithFlag(row, row.churn_risk, L.churn_risk, "credit-churn-risk"), tierCell(row.tier),
+        td(row.owner_name || L.none, "hide-phone"), td(day(row.oldest_open_due_on), "nowrap"), td(num(row.days_overdue), "num far")];
     }));
     if (!data.rows.length) return message(chart, L.no_data);
     var top = data.rows.slice(0, 10);
@@ -495,6 +515,108 @@
           data: runs.map(function (run) { return run.tiers[tier] ? Number(run.tiers[tier].avg_score) : null; })
         };
       })
+    });
+  };
+
+  // Service-level coverage: per tier, customers on track, due and overdue (stacked), with the
+  // compliance (share not overdue) per tier and per rep, and the overdue accounts.
+  var COVERAGE_COLORS = { on_track: OK, due: ACCENT, overdue: DANGER };
+  function coverageCells(row) {
+    return [td(num(row.customers), "num hide-phone"), td(num(row.on_track), "num hide-phone"), td(num(row.due), "num"),
+      td(num(row.overdue), row.overdue ? "num far" : "num"), td(pct(row.compliance), "num")];
+  }
+  function coverageTier(tier) { return tier ? tierCell(tier) : td(L.not_tiered); }
+
+  draw.coverage = function (card, data, chart) {
+    figure(card, "compliance", pct(data.total.compliance));
+    figure(card, "due", num(data.total.due));
+    figure(card, "overdue", num(data.total.overdue));
+    figure(card, "overdue_shown", data.rows.length < data.overdue_count
+      ? "(" + L.overdue_shown.replace("%(shown)s", num(data.rows.length)).replace("%(count)s", num(data.overdue_count)) + ")" : "");
+    var tiers = data.tiers.filter(function (row) { return row.tier || row.customers; });
+    fill(card, "table-coverage-tiers", tiers.map(function (row) { return [coverageTier(row.tier)].concat(coverageCells(row)); }));
+    fill(card, "table-coverage-reps", data.reps.map(function (row) { return [td(row.owner_name || L.none)].concat(coverageCells(row)); }));
+    fill(card, "table-coverage-overdue", data.rows.map(function (row) {
+      return [td(customerLink(row.id, row.name)), coverageTier(row.tier), td(row.owner_name || L.none, "hide-phone"),
+        td(L.requirements[row.requirement] || row.requirement), td(row.last_on ? day(row.last_on) : L.never, "nowrap hide-phone"),
+        td(missing(row.days_overdue) ? L.never : num(row.days_overdue), "num")];
+    }));
+    if (!data.total.customers) return message(chart, L.no_data);
+    var names = tiers.map(function (row) { return row.tier ? tierName(row.tier) : L.not_tiered; });
+    show(chart, {
+      grid: { left: 12, right: 20, top: 30, bottom: 12 },
+      legend: { top: 0, right: 0, textStyle: { color: MUTED } },
+      tooltip: {
+        trigger: "axis", axisPointer: { type: "shadow" },
+        formatter: function (params) {
+          var row = tiers[params[0].dataIndex];
+          return escapeHtml(names[params[0].dataIndex]) + "<br>" + params.map(function (p) {
+            return escapeHtml(p.seriesName) + ": " + num(p.value);
+          }).join("<br>") + "<br>" + escapeHtml(L.compliance) + ": " + pct(row.compliance);
+        }
+      },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { color: MUTED }, splitLine: { lineStyle: { color: LINE } } },
+      yAxis: { type: "category", inverse: true, data: names, axisLabel: { color: MUTED, width: 90, overflow: "truncate" } },
+      series: ["on_track", "due", "overdue"].map(function (status) {
+        return {
+          type: "bar", stack: "coverage", name: L.coverage[status], barMaxWidth: 22,
+          itemStyle: { color: COVERAGE_COLORS[status] },
+          data: tiers.map(function (row) { return row[status]; })
+        };
+      })
+    });
+  };
+
+  // Receivables aging (payment collection): open money by days past due, in total (the chart),
+  // per team, per rep and per customer (most overdue first); credit risk marks > 30 days.
+  var BUCKETS = ["not_due", "days_1_30", "days_31_60", "days_61_90", "over_90"];
+  var BUCKET_COLORS = { not_due: OK, days_1_30: ACCENT, days_31_60: "#d9731b", days_61_90: "#c4471f", over_90: DANGER };
+  function agingCells(row) {
+    return BUCKETS.map(function (key) {
+      return td(money(row[key]), key === "over_90" ? (Number(row[key]) ? "num far" : "num") : "num hide-phone");
+    }).concat([td(money(row.overdue), Number(row.overdue) ? "num far" : "num"), td(money(row.open), "num")]);
+  }
+  function withRiskBadge(cell, row) {
+    if (row.credit_risk) {
+      cell.appendChild(document.createTextNode(" "));
+      cell.appendChild(riskBadge(L.credit_risk, "aging-credit-risk"));
+    }
+    return cell;
+  }
+
+  draw.aging = function (card, data, chart) {
+    figure(card, "open", moneyShort(data.total.open), money(data.total.open));
+    figure(card, "overdue", moneyShort(data.total.overdue), money(data.total.overdue));
+    figure(card, "customers_count", num(data.customers_count));
+    figure(card, "customers_shown", data.rows.length < data.customers_count
+      ? "(" + L.overdue_shown.replace("%(shown)s", num(data.rows.length)).replace("%(count)s", num(data.customers_count)) + ")" : "");
+    fill(card, "table-aging-teams", data.teams.map(function (row) {
+      return [td(row.team_name || L.no_team)].concat(agingCells(row));
+    }));
+    fill(card, "table-aging-reps", data.reps.map(function (row) {
+      return [withRiskBadge(td(row.owner_name || L.none), row)].concat(agingCells(row));
+    }));
+    fill(card, "table-aging-customers", data.rows.map(function (row) {
+      return [withRiskBadge(td(customerLink(row.id, row.name)), row)].concat(agingCells(row));
+    }));
+    if (!Number(data.total.open)) return message(chart, L.no_data);
+    show(chart, {
+      grid: { left: 12, right: 24, top: 30, bottom: 12 },
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) { return escapeHtml(L.buckets[p.data.key]) + ": " + money(p.data.amount); }
+      },
+      xAxis: { type: "value", name: L.open_amount, nameTextStyle: axisText, splitLine: { lineStyle: { color: LINE } },
+        axisLabel: { color: MUTED, formatter: moneyShort, hideOverlap: true } },
+      yAxis: { type: "category", inverse: true, data: BUCKETS.map(function (key) { return L.buckets[key]; }),
+        axisLabel: { color: MUTED, width: 90, overflow: "truncate" } },
+      series: [{
+        type: "bar", barMaxWidth: 20,
+        label: { show: true, position: "right", color: "#1d2430", formatter: function (p) { return moneyShort(p.data.amount); } },
+        data: BUCKETS.map(function (key) {
+          return { key: key, amount: data.total[key], value: Number(data.total[key]), itemStyle: { color: BUCKET_COLORS[key] } };
+        })
+      }]
     });
   };
 
