@@ -5,21 +5,20 @@ is a 404 on retrieve, update and delete and never appears in a list, a search or
 Writes are `accounts.services` calls; the serializers only validate and shape.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import exceptions, permissions, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from users.models import User
-from web.filters import BIGINT_MAX
-from web.serializers import id_or_none
 from web.viewsets import ModelViewSet
 
 from . import selectors, services
 from .filters import ContactFilter, CustomerFilter, TransactionFilter, VisitFilter
-from .models import Contact, Customer, FitCriterion, IndustryFit, Transaction, Visit
+from .models import Contact, FitCriterion, IndustryFit, Transaction, Visit
+from .push import PUSH_MAX, KeyedPushMixin, push_schema
 from .selectors import customer_list
 from .serializers import (
     ContactSerializer,
@@ -36,7 +35,7 @@ from .serializers import (
     VisitSerializer,
 )
 
-TRANSACTION_BATCH_MAX = 5000
+TRANSACTION_BATCH_MAX = PUSH_MAX
 
 
 @extend_schema(tags=["customers"])
@@ -225,7 +224,7 @@ class VisitViewSet(ModelViewSet):
 
 
 @extend_schema(tags=["transactions"])
-class TransactionViewSet(ModelViewSet):
+class TransactionViewSet(KeyedPushMixin, ModelViewSet):
     """Order and invoice lines of the customers the caller may see, keyed by the ERP's reference."""
 
     serializer_class = TransactionSerializer
@@ -234,29 +233,17 @@ class TransactionViewSet(ModelViewSet):
     def get_queryset(self):
         return Transaction.objects.visible_to(self.request.user)
 
-    @extend_schema(
+    push_model = Transaction
+    push_empty_message = _("Send at least one transaction.")
+    push_too_many_message = _("Send at most %(max)d transactions at a time.")
+    push_taken_message = _("A transaction with this reference already exists.")
+
+    @push_schema(
+        name="Transaction",
         summary="Create or update one transaction, or push a batch",
-        request=PolymorphicProxySerializer(
-            component_name="TransactionPush",
-            serializers=[TransactionSerializer, TransactionSerializer(many=True)],
-            resource_type_field_name=None,
-            many=False,
-        ),
-        responses={
-            201: PolymorphicProxySerializer(
-                component_name="TransactionPushResult",
-                serializers=[TransactionSerializer, TransactionBatchResultSerializer],
-                resource_type_field_name=None,
-                many=False,
-            ),
-            200: TransactionSerializer,
-            400: OpenApiResponse(
-                TransactionBatchErrorSerializer,
-                description="One object: field → messages, as everywhere. An array: "
-                '`{"errors": [{"index": 3, "errors": {"amount": ["…"]}}]}`, one entry per bad row '
-                '(index from 0); an empty or oversized array: `{"non_field_errors": ["…"]}`.',
-            ),
-        },
+        serializer=TransactionSerializer,
+        result=TransactionBatchResultSerializer,
+        errors=TransactionBatchErrorSerializer,
     )
     def create(self, request, *args, **kwargs):
         """One object, or an array of up to 5,000 (an ERP push).
@@ -268,65 +255,12 @@ class TransactionViewSet(ModelViewSet):
         index and field errors and nothing written. A customer the caller cannot see, or a
         reference already used at such a customer, is an error of that row.
         """
-        if not isinstance(request.data, list):
-            rows, errors = self._validate_rows([request.data])
-            if errors:
-                raise exceptions.ValidationError(errors[0]["errors"])
-            result = services.transactions_upsert(rows=rows)
-            transaction = self.get_queryset().get(reference=rows[0].reference)
-            return Response(
-                self.get_serializer(transaction).data,
-                status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
-            )
-        if not request.data:
-            raise exceptions.ValidationError({"non_field_errors": [_("Send at least one transaction.")]})
-        if len(request.data) > TRANSACTION_BATCH_MAX:
-            message = _("Send at most %(max)d transactions at a time.") % {"max": TRANSACTION_BATCH_MAX}
-            raise exceptions.ValidationError({"non_field_errors": [message]})
-        rows, errors = self._validate_rows(request.data)
-        if errors:
-            return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
-        result = services.transactions_upsert(rows=rows)
-        return Response(
-            {"created": result.created, "updated": result.updated}, status=status.HTTP_201_CREATED
-        )
+        return super().create(request, *args, **kwargs)
+
+    def push_rows(self, rows):
+        return services.transactions_upsert(rows=rows)
 
     def perform_update(self, serializer):
         # The reference cannot change (the serializer refuses it), so this updates in place.
         services.transactions_upsert(rows=[serializer.to_row()])
         serializer.instance = self.reload(serializer.instance)
-
-    def _validate_rows(self, data: list) -> tuple[list[services.TransactionRow], list[dict]]:
-        """Every row checked, in a fixed number of queries: the valid rows, and the errors of
-        the others as `[{"index": i, "errors": {field: [message]}}]`."""
-        visible = Customer.objects.visible_to(self.request.user)
-        ids = {id_or_none(item.get("customer")) for item in data if isinstance(item, dict)}
-        customers = visible.in_bulk([pk for pk in ids if pk is not None and 0 < pk <= BIGINT_MAX])
-        context = {**self.get_serializer_context(), "visible_customers": customers}
-        valid, errors = {}, {}
-        for index, item in enumerate(data):
-            serializer = TransactionSerializer(data=item, context=context)
-            if serializer.is_valid():
-                valid[index] = serializer.to_row()
-            else:
-                errors[index] = serializer.errors
-        taken = _references_of_hidden_customers(visible, {row.reference for row in valid.values()})
-        for index, row in valid.items():
-            if row.reference in taken:
-                errors[index] = {"reference": [_("A transaction with this reference already exists.")]}
-        rows = [row for index, row in valid.items() if index not in errors]
-        return rows, [{"index": index, "errors": errors[index]} for index in sorted(errors)]
-
-
-def _references_of_hidden_customers(visible: QuerySet[Customer], references: set[str]) -> set[str]:
-    """The references already used by transactions of customers outside `visible`: writing
-    them would move another rep's transaction, so they are refused (as taken)."""
-    references = sorted(references)
-    taken: set[str] = set()
-    for start in range(0, len(references), 1000):  # stay under SQLite's bound-parameter limit
-        taken.update(
-            Transaction.objects.filter(reference__in=references[start : start + 1000])
-            .exclude(customer__in=visible)
-            .values_list("reference", flat=True)
-        )
-    return taken

@@ -621,23 +621,32 @@ def industry_fit_save(*, by: User, industry_fit: IndustryFit | None = None, **fi
     capability, 1–5 each. An industry is in the table once; the name is matched as written."""
     if not can_edit_industry_fits(by):
         raise PermissionDenied(_("Only managers and admins can change the industry fit table."))
-    unknown = set(fields) - set(INDUSTRY_FIT_EDITABLE)
+    row = industry_fit if industry_fit is not None else IndustryFit()
+    return _save_named_row(
+        row, fields, editable=INDUSTRY_FIT_EDITABLE, name="industry", check=_check_industry_free
+    )
+
+
+def _save_named_row(row, fields: dict, *, editable: Sequence[str], name: str, check) -> object:
+    """Set `fields` on a reference-table row known by its unique `name` field (stripped), check
+    that name is free with `check` (a field message), validate and save. A concurrent insert of
+    the same name loses the race at the unique constraint and gets the same message."""
+    unknown = set(fields) - set(editable)
     if unknown:
-        raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
-    industry_fit = industry_fit if industry_fit is not None else IndustryFit()
-    for name, value in fields.items():
-        setattr(industry_fit, name, value)
-    if isinstance(industry_fit.industry, str):
-        industry_fit.industry = industry_fit.industry.strip()
-    _check_industry_free(industry_fit)
-    industry_fit.full_clean()
+        raise ValidationError({field: [_("This field cannot be set.")] for field in sorted(unknown)})
+    for field, value in fields.items():
+        setattr(row, field, value)
+    if isinstance(getattr(row, name), str):
+        setattr(row, name, getattr(row, name).strip())
+    check(row)
+    row.full_clean()
     try:
         with transaction.atomic():
-            industry_fit.save()
+            row.save()
     except IntegrityError:
-        _check_industry_free(industry_fit)  # lost a race with someone adding the same industry
+        check(row)  # lost a race with someone adding the same name
         raise
-    return industry_fit
+    return row
 
 
 @transaction.atomic
@@ -675,23 +684,8 @@ def fit_criterion_save(*, by: User, criterion: FitCriterion | None = None, **fie
     longer counts, for anyone, and counts again once reactivated."""
     if not can_edit_fit_criteria(by):
         raise PermissionDenied(_("Only admins can change the customer-fit checklist."))
-    unknown = set(fields) - set(FIT_CRITERION_EDITABLE)
-    if unknown:
-        raise ValidationError({name: [_("This field cannot be set.")] for name in sorted(unknown)})
-    criterion = criterion if criterion is not None else FitCriterion()
-    for name, value in fields.items():
-        setattr(criterion, name, value)
-    if isinstance(criterion.label, str):
-        criterion.label = criterion.label.strip()
-    _check_label(criterion)
-    criterion.full_clean()
-    try:
-        with transaction.atomic():
-            criterion.save()
-    except IntegrityError:
-        _check_label(criterion)  # lost a race with someone adding the same label
-        raise
-    return criterion
+    row = criterion if criterion is not None else FitCriterion()
+    return _save_named_row(row, fields, editable=FIT_CRITERION_EDITABLE, name="label", check=_check_label)
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import Audited
 from web.text import CleanText
 
 from .ssrf import validate_target_url
@@ -59,7 +60,7 @@ class WebhookFormat(models.TextChoices):
     FEISHU = "feishu", _("Feishu / Lark custom bot (飞书)")
 
 
-class WebhookSubscription(CleanText, models.Model):
+class WebhookSubscription(CleanText, Audited, models.Model):
     name = models.CharField(_("name"), max_length=100)
     target_url = models.URLField(
         _("target URL"), max_length=500, validators=[validate_target_url], help_text=_("http or https.")

@@ -15,19 +15,18 @@ Every queryset starts from `visible_to(user)`. Writes are `receivables.services`
 rebuild the customer's allocation in the same transaction.
 """
 
-from django.db.models import Prefetch, QuerySet, Sum, Value
+from django.db.models import Prefetch, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import exceptions, permissions, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Customer
-from web.filters import BIGINT_MAX
-from web.serializers import id_or_none
+from accounts.push import PUSH_MAX, KeyedPushMixin, push_schema
 from web.viewsets import ModelViewSet
 
 from . import selectors, services
@@ -42,7 +41,7 @@ from .serializers import (
     ReceivablesSerializer,
 )
 
-PAYMENT_BATCH_MAX = 5000
+PAYMENT_BATCH_MAX = PUSH_MAX
 MONEY = selectors.MONEY
 
 
@@ -106,7 +105,7 @@ class PaymentPlanViewSet(ModelViewSet):
 
 
 @extend_schema(tags=["payment collection"])
-class PaymentViewSet(ModelViewSet):
+class PaymentViewSet(KeyedPushMixin, ModelViewSet):
     """Payments received from the customers the caller may see, keyed by their reference.
     Managers and admins (and integrations with such a user's token) record, correct and delete
     them; reps read them (writes: 403)."""
@@ -127,30 +126,18 @@ class PaymentViewSet(ModelViewSet):
             .order_by("-received_on", "-id")
         )
 
-    @extend_schema(
+    push_model = Payment
+    push_empty_message = _("Send at least one payment.")
+    push_too_many_message = _("Send at most %(max)d payments at a time.")
+    push_taken_message = REFERENCE_TAKEN
+
+    @push_schema(
+        name="Payment",
         summary="Record one payment, or push a batch",
-        request=PolymorphicProxySerializer(
-            component_name="PaymentPush",
-            serializers=[PaymentSerializer, PaymentSerializer(many=True)],
-            resource_type_field_name=None,
-            many=False,
-        ),
-        responses={
-            201: PolymorphicProxySerializer(
-                component_name="PaymentPushResult",
-                serializers=[PaymentSerializer, PaymentBatchResultSerializer],
-                resource_type_field_name=None,
-                many=False,
-            ),
-            200: PaymentSerializer,
-            400: OpenApiResponse(
-                PaymentBatchErrorSerializer,
-                description="One object: field → messages, as everywhere. An array: "
-                '`{"errors": [{"index": 3, "errors": {"amount": ["…"]}}]}`, one entry per bad row '
-                '(index from 0); an empty or oversized array: `{"non_field_errors": ["…"]}`.',
-            ),
-            403: OpenApiResponse(description="Only managers and admins record payments."),
-        },
+        serializer=PaymentSerializer,
+        result=PaymentBatchResultSerializer,
+        errors=PaymentBatchErrorSerializer,
+        responses={403: OpenApiResponse(description="Only managers and admins record payments.")},
     )
     def create(self, request, *args, **kwargs):
         """One object, or an array of up to 5,000 (an ERP push).
@@ -163,29 +150,10 @@ class PaymentViewSet(ModelViewSet):
         cannot see, or a reference already used at such a customer, is an error of that row.
         Every payment is applied to the customer's open installments, oldest due first.
         """
-        if not isinstance(request.data, list):
-            rows, errors = self._validate_rows([request.data])
-            if errors:
-                raise exceptions.ValidationError(errors[0]["errors"])
-            result = services.payments_upsert(rows=rows, by=request.user)
-            payment = self.get_queryset().get(reference=rows[0].reference)
-            return Response(
-                self.get_serializer(payment).data,
-                status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
-            )
-        if not request.data:
-            raise exceptions.ValidationError({"non_field_errors": [_("Send at least one payment.")]})
-        if len(request.data) > PAYMENT_BATCH_MAX:
-            message = _("Send at most %(max)d payments at a time.") % {"max": PAYMENT_BATCH_MAX}
-            raise exceptions.ValidationError({"non_field_errors": [message]})
-        rows, errors = self._validate_rows(request.data)
-        if errors:
-            return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
-        result = services.payments_upsert(rows=rows, by=request.user)
-        return Response(
-            {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-            status=status.HTTP_201_CREATED,
-        )
+        return super().create(request, *args, **kwargs)
+
+    def push_rows(self, rows):
+        return services.payments_upsert(rows=rows, by=self.request.user)
 
     def perform_update(self, serializer):
         # The reference cannot change (the serializer refuses it), so this updates in place.
@@ -195,39 +163,6 @@ class PaymentViewSet(ModelViewSet):
 
     def perform_destroy(self, instance):
         services.payment_delete(payment=instance, by=self.request.user)
-
-    def _validate_rows(self, data: list) -> tuple[list[services.PaymentRow], list[dict]]:
-        """Every row checked, in a fixed number of queries: the valid rows, and the errors of
-        the others as `[{"index": i, "errors": {field: [message]}}]`."""
-        visible = Customer.objects.visible_to(self.request.user)
-        ids = {id_or_none(item.get("customer")) for item in data if isinstance(item, dict)}
-        customers = visible.in_bulk([pk for pk in ids if pk is not None and 0 < pk <= BIGINT_MAX])
-        context = {**self.get_serializer_context(), "visible_customers": customers}
-        valid, errors = {}, {}
-        for index, item in enumerate(data):
-            serializer = PaymentSerializer(data=item, context=context)
-            if serializer.is_valid():
-                valid[index] = serializer.to_row()
-            else:
-                errors[index] = serializer.errors
-        taken = _references_of_hidden_customers(visible, {row.reference for row in valid.values()})
-        for index, row in valid.items():
-            if row.reference in taken:
-                errors[index] = {"reference": [REFERENCE_TAKEN]}
-        rows = [row for index, row in valid.items() if index not in errors]
-        return rows, [{"index": index, "errors": errors[index]} for index in sorted(errors)]
-
-
-def _references_of_hidden_customers(visible: QuerySet[Customer], references: set[str]) -> set[str]:
-    """The references already used by payments of customers outside `visible`: writing them
-    would move another team's payment, so they are refused (as taken)."""
-    if not references:
-        return set()
-    return set(
-        Payment.objects.filter(reference__in=sorted(references))
-        .exclude(customer__in=visible)
-        .values_list("reference", flat=True)
-    )
 
 
 @extend_schema(tags=["payment collection"])

@@ -17,7 +17,7 @@ from urllib.parse import quote_plus, unquote_plus
 import pytest
 from django.core import mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from events import delivery as sender
 from events import dispatch as dispatcher
@@ -288,7 +288,8 @@ def test_the_send_checks_again(settings, private_ok, receiver):
     sub = subscription(url=receiver.url)
     settings.KAM_WEBHOOK_ALLOW_PRIVATE = False
 
-    outcome = sender.send(sub, sender.build_request(sub, tier_event(), uuid.uuid4()))
+    with translation.override("en"):  # the refusal is written to the log in the worker's language
+        outcome = sender.send(sub, sender.build_request(sub, tier_event(), uuid.uuid4()))
 
     assert not outcome.ok
     assert "loopback" in outcome.error
@@ -651,3 +652,25 @@ def test_the_admin_replays_deliveries(client, admin_user, no_queue):
     assert response.status_code == 200
     assert Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.PENDING
     assert client.get(f"/admin/events/delivery/{delivery.pk}/change/").status_code == 200
+
+
+def test_the_audit_trail_records_who_changed_a_subscription_but_never_its_secret(
+    admin_user, api_client, no_queue
+):
+    from audit.models import AuditEvent
+
+    api_client.force_authenticate(admin_user)
+    created = api_client.post(
+        "/api/v1/webhooks/",
+        {"name": "ERP", "target_url": PUBLIC_URL, "event_types": ["payment.received"]},
+        format="json",
+    )
+    pk = created.json()["id"]
+    api_client.patch(f"/api/v1/webhooks/{pk}/", {"is_active": False}, format="json")
+
+    rows = list(AuditEvent.objects.filter(object_type="webhook", object_id=pk).order_by("id"))
+    assert [row.action for row in rows] == ["create", "update"]
+    assert rows[1].changes["is_active"] == [True, False]
+    assert all("secret" not in row.changes for row in rows)
+    assert created.json()["secret"] not in str([row.changes for row in rows])
+    assert api_client.get(f"/api/v1/audit/?object=webhook:{pk}").json()["count"] == 2

@@ -27,6 +27,7 @@ from demo.load import (
     demo_servicing_load,
     demo_summary,
 )
+from demo.loaders.events import events_load
 from demo.loaders.logins import DEMO_PASSWORD, DEMO_USERS, logins_load
 from demo.loaders.servicing import DEMO_REP, servicing_summary
 from receivables.models import Payment, PaymentPlan
@@ -54,6 +55,7 @@ class Command(AuditedCommand):
         if not options["logins_only"]:
             self.score()
             self.load_servicing(dataset)  # after scoring: the service policies go by tier
+            self.load_events()  # last: notifications of what the demo data has due and overdue
         self.print_logins()
 
     def load_customers(self, dataset: DemoDataset) -> None:
@@ -118,6 +120,13 @@ class Command(AuditedCommand):
         self.stdout.write(
             f"  {DEMO_REP}'s My day: {summary['rep_overdue']} overdue and {summary['rep_due']} due accounts, "
             f"{summary['rep_actions']} agreed actions due this week or overdue."
+        )
+
+    def load_events(self) -> None:
+        result = events_load(today=timezone.localdate())
+        self.stdout.write(
+            f"Events: {result.subscriptions} webhook subscription created (inactive: see docs/webhooks.md), "
+            f"{result.announced} overdue installments announced, {result.notifications} notifications made."
         )
 
     def load_receivables(self, dataset: DemoDataset) -> None:
