@@ -185,6 +185,12 @@ def measure_service(url: str, *, events: bool = True) -> dict:
 
     if not events:  # the run as it was before it announced its tier changes
         services._emit_tier_changes = lambda cursor, run, now: 0
+    # The events' dispatch (fan-out to webhooks and notifications) is its own Celery task that a
+    # worker runs after the commit; with no broker here it would run eagerly inside the timed
+    # run. The run's part is writing the events; queueing is replaced by a no-op.
+    from events import outbox
+
+    outbox._dispatch_later = lambda ids: None
 
     run, _created = run_request(by=None, as_of=date.fromisoformat(AS_OF), trigger="bench", enqueue=False)
     stages: dict[str, float] = {}

@@ -26,13 +26,14 @@ from .types import EventType
 class Event(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     type = models.CharField(_("type"), max_length=40, choices=EventType.choices)
-    # No index of its own: the partial "undispatched" index and (type, created) serve the reads,
-    # and every index costs a scoring run's tier-change insert (docs/benchmarks.md).
+    # Only the primary key and the partial "undispatched" index (the sweep's): nothing reads
+    # events by customer or type, and every index costs a scoring run's tier-change insert
+    # (docs/benchmarks.md). Add one with the read that needs it.
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # The ids and changed values (never a contact's personal profile): the envelope's `data`.
     data = models.JSONField(_("data"), default=dict)
     # Plain ids, not foreign keys: events sit below the apps that emit them, and outlive rows.
-    customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    customer_id = models.BigIntegerField(null=True, blank=True)
     # Users the event concerns (e.g. the customer's owner), for notifications.
     audience = models.JSONField(default=list, blank=True)
     # Set once the event has been fanned out into deliveries (and notifications).
@@ -46,7 +47,6 @@ class Event(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(dispatched_at__isnull=True), name="event_undispatched"
             ),
-            models.Index(fields=["type", "-created_at"], name="event_type_created"),
         ]
 
     def __str__(self) -> str:

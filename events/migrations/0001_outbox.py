@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                 ('type', models.CharField(choices=[('customer.tier_changed', 'Customer tier changed'), ('scoring.run_finished', 'Scoring run finished'), ('opportunity.stage_changed', 'Opportunity stage changed'), ('opportunity.won', 'Opportunity won'), ('opportunity.lost', 'Opportunity lost'), ('visit.logged', 'Visit logged'), ('installment.overdue', 'Installment overdue'), ('payment.received', 'Payment received')], max_length=40, verbose_name='type')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
                 ('data', models.JSONField(default=dict, verbose_name='data')),
-                ('customer_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ('customer_id', models.BigIntegerField(blank=True, null=True)),
                 ('audience', models.JSONField(blank=True, default=list)),
                 ('dispatched_at', models.DateTimeField(blank=True, null=True)),
             ],
@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'event',
                 'verbose_name_plural': 'events',
                 'ordering': ['-created_at'],
-                'indexes': [models.Index(condition=models.Q(('dispatched_at__isnull', True)), fields=['created_at'], name='event_undispatched'), models.Index(fields=['type', '-created_at'], name='event_type_created')],
+                'indexes': [models.Index(condition=models.Q(('dispatched_at__isnull', True)), fields=['created_at'], name='event_undispatched')],
             },
         ),
         migrations.AddField(
