@@ -119,3 +119,23 @@ class KeyedPushMixin:
                 .values_list("reference", flat=True)
             )
         return taken
+
+
+class PushedRowSerializerMixin:
+    """For the serializer of a pushed record (an ApiModelSerializer): the reference is the key,
+    so a known one is an update rather than a uniqueness error (set `extra_kwargs =
+    {"reference": {"validators": []}}`) and cannot change on an update; `row_fields` are the
+    model fields the service's row takes, for `merged_data`."""
+
+    row_fields: tuple[str, ...]
+
+    def validate_reference(self, reference):
+        return self.unchanged_on_update(reference, "reference")
+
+    def merged_data(self) -> dict:
+        """The validated data, merged over the instance on update: what the row is to be."""
+        data = {}
+        if self.instance is not None:
+            data = {name: getattr(self.instance, name) for name in self.row_fields}
+        data.update(self.validated_data)
+        return data

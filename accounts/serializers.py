@@ -19,6 +19,7 @@ from web.text import NoControlCharacters
 from . import selectors, services
 from .credit_code import normalise_credit_code, validate_credit_code
 from .models import Contact, Customer, FitCriterion, IndustryFit, Transaction, Visit
+from .push import PushedRowSerializerMixin
 
 # --- Fields ----------------------------------------------------------------------------------
 
@@ -345,7 +346,7 @@ class VisitSerializer(LocationPairMixin, ApiModelSerializer):
 # --- Transactions ----------------------------------------------------------------------------
 
 
-class TransactionSerializer(ApiModelSerializer):
+class TransactionSerializer(PushedRowSerializerMixin, ApiModelSerializer):
     """An order or invoice line in CNY; amount and margin may be negative (credit notes)."""
 
     customer = VisibleCustomerField()
@@ -367,16 +368,11 @@ class TransactionSerializer(ApiModelSerializer):
         # A known reference is an update (upsert), not a uniqueness error.
         extra_kwargs = {"reference": {"validators": []}}
 
-    def validate_reference(self, reference):
-        return self.unchanged_on_update(reference, "reference")
+    row_fields = ("customer", "reference", "occurred_on", "amount", "margin", "description")
 
     def to_row(self) -> services.TransactionRow:
         """The validated data, merged over the instance on update, as the service's input."""
-        data = {}
-        if self.instance is not None:
-            for name in ("customer", "reference", "occurred_on", "amount", "margin", "description"):
-                data[name] = getattr(self.instance, name)
-        data.update(self.validated_data)
+        data = self.merged_data()
         return services.TransactionRow(
             customer_id=data["customer"].pk,
             reference=data["reference"],

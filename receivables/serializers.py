@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.push import PushedRowSerializerMixin
 from accounts.serializers import VisibleCustomerField
 from pipeline.models import Opportunity
 from pipeline.serializers import WholeRowSerializer
@@ -134,7 +135,7 @@ class PaymentPlanSerializer(ApiModelSerializer):
 # --- Payments --------------------------------------------------------------------------------
 
 
-class PaymentSerializer(ApiModelSerializer):
+class PaymentSerializer(PushedRowSerializerMixin, ApiModelSerializer):
     """Money received from a customer, keyed by its external reference (the ERP's, or one made
     up when entered by hand)."""
 
@@ -163,16 +164,11 @@ class PaymentSerializer(ApiModelSerializer):
         # A known reference is an update (upsert), not a uniqueness error.
         extra_kwargs = {"reference": {"validators": []}}
 
-    def validate_reference(self, reference):
-        return self.unchanged_on_update(reference, "reference")
+    row_fields = ("customer", "reference", "received_on", "amount", "source", "notes")
 
     def to_row(self) -> services.PaymentRow:
         """The validated data, merged over the instance on update, as the service's input."""
-        data = {}
-        if self.instance is not None:
-            for name in ("customer", "reference", "received_on", "amount", "source", "notes"):
-                data[name] = getattr(self.instance, name)
-        data.update(self.validated_data)
+        data = self.merged_data()
         return services.PaymentRow(
             customer_id=data["customer"].pk,
             reference=data["reference"],
