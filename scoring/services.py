@@ -408,6 +408,7 @@ LEFT JOIN (
     FROM accounts_accountteammember a
     JOIN accounts_customer o ON o.id = a.customer_id
     WHERE a.user_id IS DISTINCT FROM o.owner_id
+      AND a.customer_id IN (SELECT customer_id FROM scoring_tierchange WHERE run_id = %(run)s)
     GROUP BY a.customer_id
 ) m ON m.customer_id = c.id
 WHERE t.run_id = %(run)s
