@@ -200,7 +200,8 @@ class CustomerQuerySet(models.QuerySet):
 
         A rep: customers they own or are on the account team of. A manager: those too,
         plus every customer owned by a member of a team they manage. An admin: all.
-        Subqueries, not joins, so a customer never appears twice.
+        Subqueries, not joins, so a customer never appears twice. The same rule read the other
+        way round (who sees one customer) is `accounts.selectors.users_who_see`: change both.
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()

@@ -32,11 +32,12 @@ from django.db.models.functions import Cast, Coalesce, Cos, Lower, Power, Radian
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from users.models import User
+from users.models import Team, User
 from web.money import money_output
 
 from .geo import far_term
 from .models import (
+    AccountTeamMember,
     CompetitorPresence,
     Contact,
     Customer,
@@ -337,6 +338,22 @@ def checkin_far(max_meters: float | None = None) -> Q:
 
 def customer_competitors(*, customer: Customer) -> QuerySet[CompetitorPresence]:
     return customer.competitors.order_by("competitor")
+
+
+# --- Who sees a customer --------------------------------------------------------------------
+
+
+def users_who_see(*, customer: Customer) -> QuerySet[User]:
+    """The active users who see `customer`: `Customer.objects.visible_to` read the other way
+    round (admins, its owner, its account team, the managers of a team its owner is in), kept
+    beside it so the rule changes in one place (tests/servicing: both agree for every role).
+    Work handed to someone about a customer (an agreed action) must go to one of them."""
+    team = AccountTeamMember.objects.filter(customer_id=customer.pk).values("user_id")
+    sees = Q(is_staff=True) | Q(pk__in=team)
+    if customer.owner_id is not None:
+        managers = Team.managers.through.objects.filter(team__members=customer.owner_id).values("user_id")
+        sees |= Q(pk=customer.owner_id) | Q(pk__in=managers)
+    return User.objects.filter(is_active=True).filter(sees)
 
 
 # --- My day ----------------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import rating_field
 from accounts.models import Customer
+from accounts.selectors import users_who_see
 from users.models import User
 from web.forms import PageFormMixin
 
 from .models import AccountReview, ReviewAction
-from .selectors import users_who_see
 from .services import ActionRow
 
 

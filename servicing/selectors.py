@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from accounts.models import AccountTeamMember, Customer, Transaction
+from accounts.models import Customer, Transaction
 from pipeline.models import AccountPlan, PlanObjective
-from users.models import Team, User
 from web.money import money_output
 
 from .models import AccountReview, ReviewAction
@@ -25,18 +24,6 @@ ZERO = Decimal(0)
 
 
 # --- Who may own an agreed action ----------------------------------------------------------
-
-
-def users_who_see(*, customer: Customer) -> QuerySet[User]:
-    """The active users who see `customer`: `Customer.objects.visible_to` read the other way
-    round (admins, its owner, its account team, the managers of a team its owner is in). An
-    agreed action's owner must be one of them, or the action would be invisible to its owner."""
-    team = AccountTeamMember.objects.filter(customer_id=customer.pk).values("user_id")
-    sees = Q(is_staff=True) | Q(pk__in=team)
-    if customer.owner_id is not None:
-        managers = Team.managers.through.objects.filter(team__members=customer.owner_id).values("user_id")
-        sees |= Q(pk=customer.owner_id) | Q(pk__in=managers)
-    return User.objects.filter(is_active=True).filter(sees)
 
 
 # --- Reviews and their period ----------------------------------------------------------------

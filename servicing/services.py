@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer, Tier
+from accounts.selectors import users_who_see
 from accounts.services import can_manage_customer
 from audit.services import record_membership
 from users.models import User
 
 from .models import DEFAULT_POLICIES, AccountReview, ReviewAction, ServicePolicy
-from .selectors import users_who_see
 
 POLICY_FIELDS = ("visit_days", "executive_days", "review_days")
 

@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import AccountTeamMember, Customer
+from accounts.selectors import users_who_see
 from audit.models import AuditEvent
 from servicing.models import AccountReview, ReviewAction
-from servicing.selectors import users_who_see
 from servicing.services import (
     ActionRow,
     ActionRowsInvalid,
