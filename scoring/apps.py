@@ -10,7 +10,12 @@ class ScoringConfig(AppConfig):
 
     def ready(self) -> None:
         from audit.registry import Readers, audit_model
+        from events.dispatch import register_fanout
 
+        from .events import announce_tier_changes
         from .models import ScoringModel
+
+        # Each moved customer's customer.tier_changed, written when the run's end is dispatched.
+        register_fanout(announce_tier_changes)
 
         audit_model(ScoringModel, object_type="scoringmodel", readers=Readers.MANAGERS, versioned=True)

@@ -4,8 +4,10 @@ A run reads every customer's inputs with one set-based query (streamed through a
 server-side cursor on PostgreSQL, never as model instances; the industry fit table and the
 ticked checklist items of the experience method included), hands plain arrays to the pure
 engine, and writes all results back in one transaction: results land in a temporary table
-(COPY on PostgreSQL), then tier-change events, one UPDATE … FROM, snapshot rows and the
-run's "succeeded" commit together. Readers see the previous results until that commit, and a
+(COPY on PostgreSQL), then tier changes and their audit rows, one UPDATE … FROM, snapshot
+rows, the run's "succeeded" and its scoring.run_finished event commit together (each moved
+customer's customer.tier_changed event is written from those rows when that event is
+dispatched: scoring/events.py). Readers see the previous results until that commit, and a
 worker killed before it leaves them untouched; running the same run again completes it.
 """
 
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import io
 import logging
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, CustomerStatus
 from accounts.selectors import SalesWindow
-from events.outbox import emit, emitted
+from events.outbox import emit
 from events.types import EventType
 from users.models import User
 
@@ -387,71 +388,6 @@ def _tier_audit_params(run: ScoringRun, now) -> dict:
     }
 
 
-# customer.tier_changed (events.types) for each of the run's tier changes, written set-based
-# by one INSERT … SELECT in the run's transaction; the ids come back for the dispatch after the
-# commit. The audience: the customer's owner, then its account team by id.
-_TIER_EVENTS = {
-    "postgresql": """
-INSERT INTO events_event (id, type, created_at, data, customer_id, audience)
-SELECT gen_random_uuid(), %(type)s, %(now)s,
-       jsonb_build_object('customer_id', c.id, 'customer_name', c.name, 'from_tier', t.from_tier,
-                          'to_tier', t.to_tier, 'direction', t.direction, 'score', CAST(r.score AS TEXT),
-                          'run_id', t.run_id, 'as_of', %(as_of)s),
-       c.id,
-       CASE WHEN c.owner_id IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(c.owner_id) END
-           || COALESCE(m.members, '[]'::jsonb)
-FROM scoring_tierchange t
-JOIN accounts_customer c ON c.id = t.customer_id
-JOIN scoring_result r ON r.customer_id = t.customer_id
-LEFT JOIN (
-    SELECT a.customer_id, jsonb_agg(a.user_id ORDER BY a.user_id) AS members
-    FROM accounts_accountteammember a
-    JOIN accounts_customer o ON o.id = a.customer_id
-    WHERE a.user_id IS DISTINCT FROM o.owner_id
-      AND a.customer_id IN (SELECT customer_id FROM scoring_tierchange WHERE run_id = %(run)s)
-    GROUP BY a.customer_id
-) m ON m.customer_id = c.id
-WHERE t.run_id = %(run)s
-RETURNING id
-""",
-    "sqlite": """
-INSERT INTO events_event (id, type, created_at, data, customer_id, audience)
-SELECT lower(hex(randomblob(16))), %(type)s, %(now)s,
-       json_object('customer_id', c.id, 'customer_name', c.name, 'from_tier', t.from_tier,
-                   'to_tier', t.to_tier, 'direction', t.direction, 'score', printf('%%.2f', r.score),
-                   'run_id', t.run_id, 'as_of', %(as_of)s),
-       c.id,
-       (SELECT json_group_array(u) FROM (
-            SELECT c.owner_id AS u, 0 AS o WHERE c.owner_id IS NOT NULL
-            UNION ALL
-            SELECT a.user_id, 1 FROM accounts_accountteammember a
-            WHERE a.customer_id = c.id AND a.user_id IS NOT c.owner_id
-            ORDER BY o, u))
-FROM scoring_tierchange t
-JOIN accounts_customer c ON c.id = t.customer_id
-JOIN scoring_result r ON r.customer_id = t.customer_id
-WHERE t.run_id = %(run)s
-RETURNING id
-""",
-}
-
-
-def _emit_tier_changes(cursor, run: ScoringRun, now) -> int:
-    """The run's customer.tier_changed events (after its tier changes are written); how many."""
-    cursor.execute(
-        _TIER_EVENTS[connection.vendor],
-        {
-            "type": EventType.CUSTOMER_TIER_CHANGED.value,
-            "now": now,
-            "as_of": run.as_of.isoformat(),
-            "run": run.pk,
-        },
-    )
-    ids = [uuid.UUID(str(row[0])) for row in cursor.fetchall()]  # SQLite returns hex text
-    emitted(ids)
-    return len(ids)
-
-
 UPDATE_CUSTOMERS = """
 UPDATE accounts_customer
 SET score = r.score, fit_score = r.fit_score, tier = r.tier, abc_class = r.abc_class,
@@ -536,7 +472,6 @@ def write_results(*, run: ScoringRun, results: engine.Results) -> None:
             cursor.execute(INSERT_TIER_CHANGES, {"run": run.pk})
             changes = cursor.rowcount
             cursor.execute(INSERT_TIER_AUDIT[connection.vendor == "postgresql"], _tier_audit_params(run, now))
-            _emit_tier_changes(cursor, run, now)
             cursor.execute(UPDATE_CUSTOMERS, {"now": now})
             cursor.execute(INSERT_SNAPSHOTS, {"run": run.pk})
             scored = cursor.rowcount

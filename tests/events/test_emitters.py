@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import AccountTeamMember, Contact
 from accounts.services import VisitRow, visit_log, visits_log
+from events.dispatch import dispatch, sweep
 from events.models import Event
 from events.types import DATA_KEYS, EventType
 from pipeline.models import Stage
@@ -468,11 +470,34 @@ def test_a_run_announces_each_tier_change_once_and_its_end(
         second = scoring_run(by=manager)
     run_execute(run_id=second.pk)  # a second delivery of the same run writes nothing
 
+    finished = events(EventType.SCORING_RUN_FINISHED)
+    assert [event.data for event in finished] == [
+        {
+            "run_id": run.pk,
+            "as_of": "2026-06-30",
+            "model_version": run.model.version,
+            "customers_scored": 5,
+            "tier_changes": tier_changes,
+        }
+        for run, tier_changes in ((first, 0), (second, 3))
+    ]
+    assert finished[1].audience == [manager.pk]
+    assert_documented(finished[1])
+    # The run's transaction wrote its end and its tier changes, not yet their events: those are
+    # written when the run's end is dispatched, after the commit.
+    assert queued == [[finished[1].pk]]
+    assert events(EventType.CUSTOMER_TIER_CHANGED) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch(event_ids=[finished[1].pk]) == 1
+    assert dispatch(event_ids=[finished[1].pk]) == 0  # a second dispatch writes nothing twice
+
     changes = {change.customer_id: change for change in TierChange.objects.filter(run=second)}
     announced = events(EventType.CUSTOMER_TIER_CHANGED)
     assert len(announced) == len(changes) == second.tier_changes == 3
     for event in announced:
         assert_documented(event)
+        assert event.created_at == finished[1].created_at  # dated with the run's end
         change = changes[event.customer_id]
         customer = customers[next(k for k, c in customers.items() if c.pk == event.customer_id)]
         customer.refresh_from_db()
@@ -490,24 +515,27 @@ def test_a_run_announces_each_tier_change_once_and_its_end(
     assert audiences[customers[1].pk] == [rep.pk, member.pk]  # owner first, not twice
     assert audiences[customers[5].pk] == [member.pk]  # no owner
     assert audiences[customers[4].pk] == [rep.pk]
+    # Then queued for their own dispatch, after the dispatch's commit.
+    assert sorted(str(pk) for ids in queued[1:] for pk in ids) == sorted(str(e.pk) for e in announced)
 
-    finished = events(EventType.SCORING_RUN_FINISHED)
-    assert [event.data for event in finished] == [
-        {
-            "run_id": run.pk,
-            "as_of": "2026-06-30",
-            "model_version": run.model.version,
-            "customers_scored": 5,
-            "tier_changes": tier_changes,
-        }
-        for run, tier_changes in ((first, 0), (second, 3))
-    ]
-    assert finished[1].audience == [manager.pk]
-    assert_documented(finished[1])
-    # Dispatched after the commit: the tier changes and the run's end.
-    assert sorted(str(pk) for ids in queued for pk in ids) == sorted(
-        str(event.pk) for event in [*announced, finished[1]]
-    )
+
+def test_tier_changes_a_dead_worker_left_are_announced_by_the_sweep(rep, manager, monkeypatch):
+    """The worker dies between the run's commit and the dispatch of its end: the sweep
+    dispatches the run's end a minute later, and with it writes the tier-change events."""
+    customers = population(rep, UserFactory(username="solution", role=Role.REP))
+    scoring_run()
+    TransactionFactory(customer=customers[1], occurred_on=AS_OF, amount=-500)
+    monkeypatch.setattr("events.tasks.queue_dispatch", lambda ids: None)  # the broker is gone
+    second = scoring_run(by=manager)
+    assert events(EventType.CUSTOMER_TIER_CHANGED) == []
+
+    later = timezone.now() + timedelta(minutes=2)
+    assert sweep(now=later)["dispatched"] == 2  # both runs' ends
+    assert len(events(EventType.CUSTOMER_TIER_CHANGED)) == second.tier_changes == 3
+    assert sweep(now=later)["dispatched"] == 3  # then the tier changes themselves
+    assert Event.objects.filter(dispatched_at__isnull=True).count() == 0
+    assert sweep(now=later) == {"dispatched": 0, "requeued": 0}
+    assert len(events(EventType.CUSTOMER_TIER_CHANGED)) == 3  # once each
 
 
 # --- Never a contact's personal profile ----------------------------------------------------
