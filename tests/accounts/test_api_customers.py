@@ -416,6 +416,7 @@ def test_search_finds_a_customer_by_a_contacts_name(api_client, rep):
         ("-sales_12m", ["乙", "甲", "丙"]),
     ],
 )
+@pytest.mark.both_databases
 def test_ordering(api_client, manager, portfolio, ordering, scored_in_order):
     api_client.force_authenticate(manager)
 

@@ -1,8 +1,8 @@
 """Pinyin search and order (issue 13): the conversion, every write path keeping the columns
 current, search by characters, pinyin and initials, and name order as pinyin order.
 
-The search and order tests run on whatever DATABASE_URL names: run them on PostgreSQL and on
-SQLite alike (the list must read the same on both).
+The search and order tests run on whatever DATABASE_URL names; `make test` runs this module on
+PostgreSQL and again on SQLite (the list must read the same on both).
 """
 
 import csv
@@ -20,6 +20,8 @@ from accounts.privacy import person_erase
 from accounts.selectors import CustomerFilters, customer_list
 from accounts.services import contacts_create, customer_create, customer_update, customers_create
 from tests.factories import ContactFactory, CustomerFactory
+
+pytestmark = pytest.mark.both_databases
 
 NANJING = "南京百川生物医药有限公司"
 NANJING_STORED = ("nanjingbaichuanshengwuyiyao", "njbcswyy")  # the legal form left out

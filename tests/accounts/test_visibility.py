@@ -13,7 +13,8 @@ from tests.factories import (
 )
 from users.models import Role
 
-pytestmark = pytest.mark.django_db
+# `in_subquery` is written differently for PostgreSQL: `make test` runs this module on SQLite as well.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 
 @pytest.fixture

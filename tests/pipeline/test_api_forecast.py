@@ -9,7 +9,8 @@ from django.utils import timezone
 from pipeline.models import StageChange
 from tests.factories import CustomerFactory, OpportunityFactory, TeamFactory
 
-pytestmark = pytest.mark.django_db
+# Sums and averages of amounts and dates: `make test` runs this module on SQLite as well.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 URL = "/api/v1/pipeline/forecast/"
 

@@ -178,6 +178,7 @@ def test_bad_filters_are_a_400(api_client, manager):
     assert api_client.get(URL, {"download": "xlsx"}).status_code == 400
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("n", [1, 12])
 def test_the_panel_takes_a_fixed_number_of_queries(api_client, manager, rep, n, django_assert_num_queries):
     for i in range(n):

@@ -22,7 +22,9 @@ from scoring.services import (
 )
 from tests.factories import CustomerFactory, TransactionFactory, VisitFactory
 
-pytestmark = pytest.mark.django_db
+# A run writes its results with COPY on PostgreSQL and INSERT on SQLite: `make test` runs this
+# module on SQLite as well.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 AS_OF = date(2026, 6, 30)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

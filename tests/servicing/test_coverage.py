@@ -30,7 +30,9 @@ from servicing.models import AccountReview, ServicePolicy
 from servicing.services import service_policy_update
 from tests.factories import CustomerFactory, UserFactory, VisitFactory
 
-pytestmark = pytest.mark.django_db
+# Coverage is computed in SQL (and JIT is switched off on PostgreSQL): `make test` runs this
+# module on SQLite as well.
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
 
 D = date(2025, 6, 16)
 
