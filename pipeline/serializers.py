@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import AccountTeamMemberField, AssignableOwnerField, VisibleCustomerField
-from web.serializers import ApiModelSerializer, BlankAsNullChoiceField, MoneyField
+from web.serializers import ApiModelSerializer, BlankAsNullChoiceField, MoneyField, WholeRowSerializer
 
 from .models import (
     AccountPlan,
@@ -311,18 +311,6 @@ class ForecastSerializer(serializers.Serializer):
 
 
 # --- Account plans ---------------------------------------------------------------------------
-
-
-class WholeRowSerializer(serializers.ModelSerializer):
-    """A row of a list that is written whole: validated as a complete row even inside a PATCH
-    (DRF would otherwise skip its required fields, as it does for the plan's own)."""
-
-    def run_validation(self, data=serializers.empty):
-        if self.root is not self and getattr(self.root, "partial", False):
-            row = type(self)(data=data, context=self.context)
-            row.is_valid(raise_exception=True)
-            return row.validated_data
-        return super().run_validation(data)
 
 
 class PlanObjectiveSerializer(WholeRowSerializer):

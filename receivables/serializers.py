@@ -16,8 +16,7 @@ from rest_framework import serializers
 from accounts.push import PushedRowSerializerMixin
 from accounts.serializers import VisibleCustomerField
 from pipeline.models import Opportunity
-from pipeline.serializers import WholeRowSerializer
-from web.serializers import ApiModelSerializer, MoneyField
+from web.serializers import ApiModelSerializer, MoneyField, WholeRowSerializer
 
 from . import services
 from .models import Installment, Payment, PaymentPlan, PaymentSource

@@ -13,10 +13,9 @@ from rest_framework import serializers
 
 from accounts.serializers import VisibleCustomerField
 from pipeline.models import AccountPlan, PlanObjective
-from pipeline.serializers import WholeRowSerializer
 from users.models import User
 from web.filters import BIGINT_MAX
-from web.serializers import ApiModelSerializer, MoneyField
+from web.serializers import ApiModelSerializer, MoneyField, WholeRowSerializer
 
 from .models import AccountReview, ReviewAction
 from .selectors import plans_overlapping

@@ -1,7 +1,8 @@
 """The API's base serializer and the fields every app's serializers share.
 
 `ApiModelSerializer` reads optional choices as null (not "") and refuses calendar-edge times
-with a 400 instead of DRF's overflow; `MoneyField` is the one shape of an amount in CNY.
+with a 400 instead of DRF's overflow; `MoneyField` is the one shape of an amount in CNY;
+`WholeRowSerializer` is a row of a nested list that a PATCH still validates whole.
 """
 
 from django.db import models
@@ -96,3 +97,15 @@ class ApiModelSerializer(serializers.ModelSerializer):
         if self.instance is not None and value != getattr(self.instance, field_name):
             raise serializers.ValidationError(_("This field cannot be changed."))
         return value
+
+
+class WholeRowSerializer(serializers.ModelSerializer):
+    """A row of a list that is written whole: validated as a complete row even inside a PATCH
+    (DRF would otherwise skip its required fields, as it does for the parent's own)."""
+
+    def run_validation(self, data=serializers.empty):
+        if self.root is not self and getattr(self.root, "partial", False):
+            row = type(self)(data=data, context=self.context)
+            row.is_valid(raise_exception=True)
+            return row.validated_data
+        return super().run_validation(data)
