@@ -361,6 +361,17 @@ if SCORING_NIGHTLY_AT:
         "schedule": crontab(hour=_hour, minute=_minute),
     }
 
+# Score history (scoring.history): every run's snapshots for SCORING_HISTORY_DAYS days, then only
+# the last run of each month; pruned daily at SCORING_PRUNE_AT, local time ("" turns it off).
+SCORING_HISTORY_DAYS = int(os.environ.get("SCORING_HISTORY_DAYS", "400"))
+SCORING_PRUNE_AT = os.environ.get("SCORING_PRUNE_AT", "03:30")
+if SCORING_PRUNE_AT:
+    _hour, _minute = (int(part) for part in SCORING_PRUNE_AT.split(":"))
+    CELERY_BEAT_SCHEDULE["prune-score-history"] = {
+        "task": "scoring.prune_history",
+        "schedule": crontab(hour=_hour, minute=_minute),
+    }
+
 # The outbox's sweep (events.tasks.sweep): events never dispatched and webhook deliveries never
 # attempted or due for a retry are queued again, so a worker killed after a commit loses nothing.
 CELERY_BEAT_SCHEDULE["events-sweep"] = {"task": "events.sweep", "schedule": 60.0}

@@ -370,7 +370,7 @@ def activity(customers: QuerySet[Customer], filters: DashboardFilters) -> dict:
 
 def trend(customers: QuerySet[Customer], filters: DashboardFilters, runs: int = 12) -> dict:
     recent = list(
-        ScoringRun.objects.filter(status=RunStatus.SUCCEEDED)
+        ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, history_pruned_at__isnull=True)
         .order_by("-finished_at", "-id")
         .values_list("id", "as_of")[:runs]
     )

@@ -244,6 +244,8 @@ class ScoringRun(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # When its snapshots were dropped by the history rule (scoring/history.py); its tier changes stay.
+    history_pruned_at = models.DateTimeField(_("history pruned"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("scoring run")
@@ -264,10 +266,26 @@ class ScoringRun(models.Model):
 
 
 class ScoreSnapshot(models.Model):
-    """A customer's results in one run: the history behind trends and tier movements."""
+    """A customer's results in one run: the history behind trends and tier movements.
 
-    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="snapshots")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="score_snapshots")
+    On PostgreSQL the table is partitioned by run (LIST on run_id, migration 0003): a run
+    writes its snapshots into a table of their own and attaches it (scoring/history.py), and
+    pruning old runs drops their tables instead of deleting rows. Its keys on the customer and
+    the run are Django's (on_delete cascades through the ORM), not the database's, so a run's
+    million rows are not checked one by one; the unique (customer, run) index serves a
+    customer's history and the (run, tier) index a run's trend.
+    """
+
+    run = models.ForeignKey(
+        ScoringRun, on_delete=models.CASCADE, related_name="snapshots", db_constraint=False, db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="score_snapshots",
+        db_constraint=False,
+        db_index=False,
+    )
     score = models.DecimalField(max_digits=5, decimal_places=2)
     fit_score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     rank = models.PositiveIntegerField()

@@ -30,7 +30,7 @@ from events.outbox import emit
 from events.types import EventType
 from users.models import User
 
-from . import engine
+from . import engine, history
 from .models import RunStatus, ScoringModel, ScoringRun
 
 logger = logging.getLogger(__name__)
@@ -398,14 +398,6 @@ FROM scoring_result r
 WHERE accounts_customer.id = r.customer_id
 """
 
-INSERT_SNAPSHOTS = """
-INSERT INTO scoring_scoresnapshot
-    (run_id, customer_id, score, fit_score, rank, tier, abc_class, is_key_account, sales_12m)
-SELECT %(run)s, r.customer_id, r.score, r.fit_score, r.rank, r.tier, r.abc_class, r.is_key_account, r.sales_12m
-FROM scoring_result r
-JOIN accounts_customer c ON c.id = r.customer_id
-"""
-
 
 def _money_text(cents: np.ndarray) -> list[str]:
     """Integer cents → exact decimal text ('-12.05'), vectorised."""
@@ -473,8 +465,7 @@ def write_results(*, run: ScoringRun, results: engine.Results) -> None:
             changes = cursor.rowcount
             cursor.execute(INSERT_TIER_AUDIT[connection.vendor == "postgresql"], _tier_audit_params(run, now))
             cursor.execute(UPDATE_CUSTOMERS, {"now": now})
-            cursor.execute(INSERT_SNAPSHOTS, {"run": run.pk})
-            scored = cursor.rowcount
+            scored = history.snapshots_write(cursor, run_id=run.pk)
             cursor.execute("DROP TABLE scoring_result")
         run.status, run.in_flight, run.progress = RunStatus.SUCCEEDED, None, 100
         run.customers_scored, run.tier_changes, run.finished_at = scored, max(changes, 0), now

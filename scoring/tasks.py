@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from web.outage import broker_unreachable
 
-from . import selectors, services
+from . import history, selectors, services
 from .models import RunStatus, ScoringRun
 
 logger = logging.getLogger(__name__)
@@ -101,3 +101,12 @@ def nightly_scoring() -> int | None:
         services.run_mark_failed(run_id=in_flight.pk, error="lost: no worker finished it in time")
     run, created = services.run_request(by=None, trigger="schedule")
     return run.pk if created else None
+
+
+@shared_task(name="scoring.prune_history")
+def prune_history() -> int:
+    """Beat's daily entry: drop the snapshots the history rule no longer keeps (scoring.history)."""
+    pruned = history.history_prune()
+    if pruned.runs:
+        logger.info("score history: %s runs pruned, %s snapshots dropped", pruned.runs, pruned.snapshots)
+    return pruned.runs
