@@ -216,6 +216,46 @@ class CustomerQuerySet(models.QuerySet):
             own |= Q(InSubquery(F("owner_id"), members))
         return self.filter(own)
 
+    def select_for_update(self, nowait=False, skip_locked=False, of=(), no_key=False) -> "CustomerQuerySet":
+        """Locks the customer rows only: the standing, joined for its numbers, is never locked
+        (and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join)."""
+        return super().select_for_update(
+            nowait=nowait, skip_locked=skip_locked, of=of or ("self",), no_key=no_key
+        )
+
+
+class StandingValue:
+    """One of a customer's scoring numbers (CustomerStanding), read as an attribute.
+
+    Every query through `Customer.objects` annotates them (one LEFT JOIN on the standing's primary
+    key), so the value is on the instance already; a customer reached another way (a related
+    object) reads its standing row once. `refresh_from_db` forgets them."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        if self.name not in instance.__dict__:
+            standing = (
+                CustomerStanding.objects.filter(customer_id=instance.pk).first() if instance.pk else None
+            )
+            for name in STANDING_FIELDS:
+                instance.__dict__.setdefault(name, getattr(standing, name) if standing else None)
+        return instance.__dict__[self.name]
+
+    def __set__(self, instance, value) -> None:
+        instance.__dict__[self.name] = value
+
+
+STANDING_FIELDS = ("score", "sales_12m", "sales_rank", "scored_at")
+
+
+class CustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
+    def get_queryset(self) -> CustomerQuerySet:
+        return super().get_queryset().annotate(**{name: F(f"standing__{name}") for name in STANDING_FIELDS})
+
 
 CREDIT_RISK_OVERDUE_DAYS = 30  # DOMAIN.md: any amount more than 30 days overdue → credit risk
 
@@ -328,7 +368,8 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     # Written only by the scoring engine (and prospect_grade by the pipeline); empty until scored.
-    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    # A run rewrites only the rows whose classes changed; its numbers (score, 12-month sales and
+    # their rank, when) live in CustomerStanding, read here as if they were columns (see below).
     fit_score = models.DecimalField(_("fit score"), max_digits=5, decimal_places=2, null=True, blank=True)
     abc_class = models.CharField(_("ABC class"), max_length=1, choices=AbcClass.choices, blank=True)
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, blank=True)
@@ -345,14 +386,6 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
         _("prospect grade"), max_length=1, choices=ProspectGrade.choices, blank=True
     )
     churn_risk = models.BooleanField(_("churn risk"), null=True, blank=True)
-    sales_12m = models.DecimalField(
-        _("sales, last 12 months"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
-    # PERCENT_RANK of sales_12m among all customers in the last run (the matrix's value axis).
-    sales_rank = models.DecimalField(
-        _("sales percent rank"), max_digits=5, decimal_places=2, null=True, blank=True
-    )
-    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
     # Written only by payment collection (receivables): the earliest due date with money still
     # open. Overdue and the credit-risk flag follow from it and today's date (`credit_risk_q`).
     oldest_open_due_on = models.DateField(
@@ -376,7 +409,14 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
         "scored_at",
     )
 
-    objects = CustomerQuerySet.as_manager()
+    # The run's numbers, from the customer's standing row: annotated by every Customer query
+    # (CustomerManager), so filters, ordering, values() and aggregates name them as before.
+    score = StandingValue()
+    sales_12m = StandingValue()
+    sales_rank = StandingValue()
+    scored_at = StandingValue()
+
+    objects = CustomerManager()
 
     class Meta:
         verbose_name = _("customer")
@@ -403,10 +443,7 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
             models.Index(fields=["tier", "name_pinyin"], name="customer_tier_pinyin"),
             models.Index(fields=["abc_class", "name_pinyin"], name="customer_abc_pinyin"),
             models.Index(fields=["is_key_account", "name_pinyin"], name="customer_key_pinyin"),
-            models.Index(fields=["-score", "id"], name="customer_score_desc"),
             models.Index(fields=["-fit_score", "id"], name="customer_fit_score_desc"),
-            # Top customers by revenue (concentration: top 1 / top 10).
-            models.Index(fields=["-sales_12m", "id"], name="customer_sales_desc"),
             models.Index(fields=["name_pinyin", "id"], name="customer_pinyin"),
             models.Index(fields=["-updated_at"], name="customer_updated_desc"),
         ]
@@ -422,6 +459,11 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
             # pipeline's, never written from a value read before an opportunity changed it.
             kwargs["update_fields"] = {*update_fields, "prospect_grade"}
         super().save(*args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        for name in STANDING_FIELDS:  # read again from the standing row when next asked
+            self.__dict__.pop(name, None)
 
     @property
     def credit_risk(self) -> bool:
@@ -479,6 +521,46 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
             self.prospect_grade = ""
         elif self._state.adding:
             self.prospect_grade = ProspectGrade.D
+
+
+class CustomerStanding(models.Model):
+    """A customer's numbers from the last scoring run: score, 12-month sales and their percent rank.
+
+    Kept off the customer row, which is wide and carries a dozen indexes the lists need: a run
+    builds this narrow table anew beside the live one and swaps it in by rename in its own
+    transaction (scoring/services.py), so it never rewrites customer rows for numbers that move
+    every night and leaves no dead tuples behind. No database key to the customer (the table is
+    rebuilt each run); Django's on_delete removes a deleted customer's row. Read through
+    `Customer.score` etc., never written but by the run."""
+
+    customer = models.OneToOneField(
+        Customer,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="standing",
+        db_constraint=False,
+    )
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    sales_12m = models.DecimalField(
+        _("sales, last 12 months"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    # PERCENT_RANK of sales_12m among all customers in the last run (the matrix's value axis).
+    sales_rank = models.DecimalField(
+        _("sales percent rank"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer standing")
+        verbose_name_plural = _("customer standings")
+        indexes = [
+            models.Index(fields=["-score", "customer"], name="standing_score_desc"),
+            # Top customers by revenue (concentration: top 1 / top 10).
+            models.Index(fields=["-sales_12m", "customer"], name="standing_sales_desc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.score}"
 
 
 class UnderCustomerQuerySet(models.QuerySet):

@@ -160,6 +160,13 @@ class CustomerSerializer(LocationPairMixin, ApiModelSerializer):
     longitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True
     )
+    # The last run's numbers (accounts.CustomerStanding, annotated on every customer query).
+    score = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True, allow_null=True, coerce_to_string=False
+    )
+    sales_12m = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, allow_null=True)
+    sales_rank = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
+    scored_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Customer
@@ -190,7 +197,6 @@ class CustomerSerializer(LocationPairMixin, ApiModelSerializer):
             "credit_risk",
         ]
         read_only_fields = ["created_at", "updated_at", *Customer.SCORING_FIELDS]
-        extra_kwargs = {"score": {"coerce_to_string": False}}
 
 
 class PossibleDuplicatesQuerySerializer(serializers.Serializer):

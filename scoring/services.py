@@ -388,15 +388,76 @@ def _tier_audit_params(run: ScoringRun, now) -> dict:
     }
 
 
-UPDATE_CUSTOMERS = """
+# The classes stay on the customer row (the lists filter on them), rewritten only where one of
+# them changed: on a night when few customers move, few rows are touched and the rest keep their
+# tuples (no dead versions across the customer table's dozen indexes).
+_CLASS_COLUMNS = (
+    "fit_score", "tier", "abc_class", "is_key_account", "size_class", "value_class", "matrix_quadrant",
+    "lifecycle_stage", "churn_risk",
+)  # fmt: skip
+_DISTINCT = {"postgresql": "IS DISTINCT FROM", "sqlite": "IS NOT"}
+UPDATE_CUSTOMERS = {
+    vendor: f"""
 UPDATE accounts_customer
-SET score = r.score, fit_score = r.fit_score, tier = r.tier, abc_class = r.abc_class,
-    is_key_account = r.is_key_account, size_class = r.size_class, value_class = r.value_class, matrix_quadrant = r.matrix_quadrant,
-    lifecycle_stage = r.lifecycle_stage, churn_risk = r.churn_risk, sales_12m = r.sales_12m,
-    sales_rank = r.sales_rank, scored_at = %(now)s
+SET {", ".join(f"{column} = r.{column}" for column in _CLASS_COLUMNS)}
 FROM scoring_result r
 WHERE accounts_customer.id = r.customer_id
+  AND ({", ".join(f"accounts_customer.{column}" for column in _CLASS_COLUMNS)})
+      {distinct} ({", ".join(f"r.{column}" for column in _CLASS_COLUMNS)})
+"""  # noqa: S608 - constant column names
+    for vendor, distinct in _DISTINCT.items()
+}
+
+# The numbers that move every night (score, 12-month sales, their rank, when) go to the narrow
+# accounts_customerstanding. On PostgreSQL the run builds it anew beside the live one (insert,
+# then its indexes in one sorted pass each, then ANALYZE) and swaps it in by rename as the last
+# statements of its transaction: readers keep the previous table until the commit and wait only
+# for the rename; nothing is updated in place, so nothing is left dead. A customer the run did
+# not score (created since it loaded its inputs) keeps its standing, if it had one.
+_STANDING = "accounts_customerstanding"
+_STANDING_NEXT = "accounts_customerstanding_next"
+_STANDING_COLUMNS = "customer_id, score, sales_12m, sales_rank, scored_at"
+_STANDING_ROWS = """
+SELECT r.customer_id, r.score, r.sales_12m, r.sales_rank, %(now)s
+FROM scoring_result r
+JOIN accounts_customer c ON c.id = r.customer_id
 """
+# name in the next table → the live table's name (the model's: accounts.CustomerStanding.Meta)
+_STANDING_INDEXES = {
+    "standing_score_desc": "(score DESC, customer_id)",
+    "standing_sales_desc": "(sales_12m DESC, customer_id)",
+}
+
+
+def _write_standing(cursor, now) -> None:
+    if connection.vendor != "postgresql":
+        cursor.execute(
+            f"DELETE FROM {_STANDING} WHERE customer_id IN (SELECT customer_id FROM scoring_result)"
+        )
+        cursor.execute(f"INSERT INTO {_STANDING} ({_STANDING_COLUMNS}) {_STANDING_ROWS}", {"now": now})
+        return
+    cursor.execute(f"DROP TABLE IF EXISTS {_STANDING_NEXT}")
+    cursor.execute(
+        f"CREATE TABLE {_STANDING_NEXT} (LIKE {_STANDING} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+    )
+    cursor.execute(f"INSERT INTO {_STANDING_NEXT} ({_STANDING_COLUMNS}) {_STANDING_ROWS}", {"now": now})
+    cursor.execute(
+        f"INSERT INTO {_STANDING_NEXT} ({_STANDING_COLUMNS}) SELECT {_STANDING_COLUMNS} FROM {_STANDING} s"
+        " WHERE NOT EXISTS (SELECT 1 FROM scoring_result r WHERE r.customer_id = s.customer_id)"
+        " AND EXISTS (SELECT 1 FROM accounts_customer c WHERE c.id = s.customer_id)"
+    )
+    cursor.execute(
+        f"ALTER TABLE {_STANDING_NEXT} ADD CONSTRAINT {_STANDING_NEXT}_pkey PRIMARY KEY (customer_id)"
+    )
+    for name, columns in _STANDING_INDEXES.items():
+        cursor.execute(f"CREATE INDEX {name}_next ON {_STANDING_NEXT} {columns}")
+    cursor.execute(f"ANALYZE {_STANDING_NEXT}")
+    # The swap: an exclusive lock on the live table, held only until the commit that follows.
+    cursor.execute(f"DROP TABLE {_STANDING}")
+    cursor.execute(f"ALTER TABLE {_STANDING_NEXT} RENAME TO {_STANDING}")
+    cursor.execute(f"ALTER TABLE {_STANDING} RENAME CONSTRAINT {_STANDING_NEXT}_pkey TO {_STANDING}_pkey")
+    for name in _STANDING_INDEXES:
+        cursor.execute(f"ALTER INDEX {name}_next RENAME TO {name}")
 
 
 def _money_text(cents: np.ndarray) -> list[str]:
@@ -464,8 +525,9 @@ def write_results(*, run: ScoringRun, results: engine.Results) -> None:
             cursor.execute(INSERT_TIER_CHANGES, {"run": run.pk})
             changes = cursor.rowcount
             cursor.execute(INSERT_TIER_AUDIT[connection.vendor == "postgresql"], _tier_audit_params(run, now))
-            cursor.execute(UPDATE_CUSTOMERS, {"now": now})
+            cursor.execute(UPDATE_CUSTOMERS[connection.vendor])
             scored = history.snapshots_write(cursor, run_id=run.pk)
+            _write_standing(cursor, now)
             cursor.execute("DROP TABLE scoring_result")
         run.status, run.in_flight, run.progress = RunStatus.SUCCEEDED, None, 100
         run.customers_scored, run.tier_changes, run.finished_at = scored, max(changes, 0), now

@@ -41,6 +41,18 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     region = "华东"
     owner = factory.SubFactory(UserFactory)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """`score=`, `sales_12m=` … as a scoring run leaves them: in the customer's standing row."""
+        from accounts.models import STANDING_FIELDS, CustomerStanding
+
+        numbers = {name: kwargs.pop(name) for name in STANDING_FIELDS if name in kwargs}
+        customer = super()._create(model_class, *args, **kwargs)
+        if numbers:
+            CustomerStanding.objects.create(customer=customer, **numbers)
+            customer.__dict__.update(dict.fromkeys(STANDING_FIELDS), **numbers)
+        return customer
+
 
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -136,6 +136,7 @@ def test_killing_the_worker_mid_run_keeps_old_results_and_the_run_completes(work
     baseline, _ = run_request(by=None, enqueue=False)
     run_execute(run_id=baseline.pk)
     before = dict(Customer.objects.values_list("id", "tier"))
+    numbers = list(Customer.objects.order_by("id").values_list("id", "score", "sales_12m", "scored_at"))
     weakest = customers[0]
     TransactionFactory(customer=weakest, occurred_on=timezone.localdate(), amount=1_000_000)
     Customer.objects.filter(pk=weakest.pk).update(potential=5, demonstration=5, winnability=5)
@@ -158,6 +159,10 @@ def test_killing_the_worker_mid_run_keeps_old_results_and_the_run_completes(work
 
         # The killed attempt changed nothing anyone can see.
         assert dict(Customer.objects.values_list("id", "tier")) == before
+        assert (
+            list(Customer.objects.order_by("id").values_list("id", "score", "sales_12m", "scored_at"))
+            == numbers
+        )
         assert not ScoreSnapshot.objects.filter(run=run).exists()
         assert run_status(run.pk).status == RunStatus.RUNNING
     finally:
@@ -168,4 +173,5 @@ def test_killing_the_worker_mid_run_keeps_old_results_and_the_run_completes(work
     finished = wait_for(lambda: run_status(run.pk).status == RunStatus.SUCCEEDED and run_status(run.pk))
     assert finished.attempts >= 2
     assert Customer.objects.get(pk=weakest.pk).tier == "platinum"
+    assert Customer.objects.get(pk=weakest.pk).scored_at > numbers[0][3]
     assert ScoreSnapshot.objects.filter(run=run).count() == 30

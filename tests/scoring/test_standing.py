@@ -1,0 +1,125 @@
+"""Where a run writes: the classes on the customer row only where they changed, the numbers in
+the narrow standing table (swapped in whole on PostgreSQL), read back as customer attributes."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Customer, CustomerStanding
+from pipeline.models import Opportunity
+from scoring.models import ScoreSnapshot
+from scoring.services import run_execute, run_request
+from tests.factories import CustomerFactory, OpportunityFactory, TransactionFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
+
+AS_OF = date(2026, 6, 30)
+
+
+def score(as_of: date = AS_OF):
+    run, _created = run_request(by=None, as_of=as_of, enqueue=False)
+    run_execute(run_id=run.pk)
+    return run
+
+
+@pytest.fixture
+def population():
+    customers = []
+    for i in range(12):
+        customer = CustomerFactory(name=f"客户{i:02}", status="customer", potential=1 + i % 5)
+        TransactionFactory(customer=customer, occurred_on=AS_OF - timedelta(days=20), amount=1000 * (i + 1))
+        customers.append(customer)
+    return customers
+
+
+def row_versions() -> dict[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, xmin::text FROM accounts_customer")
+        return dict(cursor.fetchall())
+
+
+def test_the_numbers_read_as_before_from_the_standing(population):
+    run = score()
+    for customer in Customer.objects.all():
+        snapshot = ScoreSnapshot.objects.get(run=run, customer=customer)
+        assert (customer.score, customer.sales_12m) == (snapshot.score, snapshot.sales_12m)
+        assert customer.scored_at is not None
+    best = Customer.objects.order_by("-score", "id").first()
+    assert best.score == max(ScoreSnapshot.objects.filter(run=run).values_list("score", flat=True))
+    assert Customer.objects.filter(sales_12m__gte=Decimal("12000")).count() == 1
+    assert Customer.objects.values("score").count() == 12
+    # A customer reached through another row reads its standing too (one query).
+    OpportunityFactory(customer=population[11])
+    opportunity = Opportunity.objects.select_related("customer").get()
+    with CaptureQueriesContext(connection) as queries:
+        assert opportunity.customer.sales_12m == Decimal("12000.00")
+        assert opportunity.customer.score is not None
+    assert len(queries) == 1
+
+
+def test_an_unscored_customer_has_no_numbers_and_sorts_last(population):
+    score()
+    newcomer = CustomerFactory(name="新客户", status="prospect")
+    fresh = Customer.objects.get(pk=newcomer.pk)
+    assert (fresh.score, fresh.sales_12m, fresh.sales_rank, fresh.scored_at) == (None, None, None, None)
+    in_list_order = Customer.objects.order_by(F("score").desc(nulls_last=True), "id")  # the list's "-score"
+    assert in_list_order.last().pk == newcomer.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row versions are PostgreSQL's")
+def test_a_run_on_a_stable_population_rewrites_no_customer_row(population):
+    score()
+    before = row_versions()
+    second = score(AS_OF + timedelta(days=1))  # a day on: scores may move, classes do not
+    assert second.tier_changes == 0
+    assert row_versions() == before
+    # The numbers did move into a new standing table.
+    assert CustomerStanding.objects.count() == 12
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the swap is PostgreSQL's")
+def test_the_standing_is_a_new_table_with_the_models_indexes(population):
+    def relation():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 'accounts_customerstanding'::regclass::oid")
+            return cursor.fetchone()[0]
+
+    score()
+    first = relation()
+    score(AS_OF + timedelta(days=1))
+    assert relation() != first
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'accounts_customerstanding' ORDER BY indexname"
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    assert names == ["accounts_customerstanding_pkey", "standing_sales_desc", "standing_score_desc"]
+
+
+def test_only_changed_classes_are_written(population):
+    score()
+    moved = population[0]
+    TransactionFactory(customer=moved, occurred_on=AS_OF, amount=1_000_000)
+    Customer.objects.filter(pk=moved.pk).update(potential=5, demonstration=5, winnability=5)
+    with CaptureQueriesContext(connection) as queries:
+        score()
+    updates = [
+        q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("UPDATE accounts_customer")
+    ]
+    assert len(updates) == 1
+    assert Customer.objects.get(pk=moved.pk).tier == "platinum"
+
+
+def test_deleting_a_customer_deletes_its_standing(population):
+    gone = CustomerFactory(name="将删除的客户", status="prospect")
+    score()
+    assert CustomerStanding.objects.count() == 13
+    gone.delete()
+    assert not CustomerStanding.objects.filter(customer_id=gone.pk).exists()
+    assert not ScoreSnapshot.objects.filter(customer_id=gone.pk).exists()
+    score()  # and the next run does not miss it
+    assert CustomerStanding.objects.count() == 12
