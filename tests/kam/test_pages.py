@@ -39,3 +39,29 @@ def test_unknown_page_is_a_404_page(client, rep):
     client.force_login(rep)
     response = client.get("/no-such-page/")
     assert response.status_code == 404
+
+
+def test_my_day_puts_what_needs_doing_now_first(client, rep):
+    """Follow-ups (oldest due first), then accounts due a visit, agreed actions and payments to
+    collect; what already happened (recent activity) comes last."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import CustomerFactory, VisitFactory
+
+    customer = CustomerFactory(name="南京百川生物医药有限公司", owner=rep)
+    today = timezone.localdate()
+    later = VisitFactory(customer=customer, by=rep, occurred_at=timezone.now() - timedelta(days=1))
+    later.follow_up_on = today
+    later.save()
+    older = VisitFactory(customer=customer, by=rep, occurred_at=timezone.now() - timedelta(days=9))
+    older.follow_up_on = today - timedelta(days=3)
+    older.save()
+
+    client.force_login(rep)
+    html = client.get("/").content.decode()
+    sections = ["follow-ups", "coverage-due", "actions-due", "installments-due", "recent-activity"]
+    positions = [html.index(f'data-testid="{name}"') for name in sections]
+    assert positions == sorted(positions)
+    assert html.index(f'data-visit-id="{older.pk}"') < html.index(f'data-visit-id="{later.pk}"')
