@@ -361,6 +361,10 @@ if SCORING_NIGHTLY_AT:
         "schedule": crontab(hour=_hour, minute=_minute),
     }
 
+# How long a run waits, at its end, for readers of the customers' standing table before it
+# swaps the new one in (milliseconds); past it the run fails and its task retries it.
+SCORING_SWAP_LOCK_TIMEOUT_MS = int(os.environ.get("SCORING_SWAP_LOCK_TIMEOUT_MS", "5000"))
+
 # Score history (scoring.history): every run's snapshots for SCORING_HISTORY_DAYS days, then only
 # the last run of each month; pruned daily at SCORING_PRUNE_AT, local time ("" turns it off).
 SCORING_HISTORY_DAYS = int(os.environ.get("SCORING_HISTORY_DAYS", "400"))

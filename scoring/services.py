@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -453,6 +454,12 @@ def _write_standing(cursor, now) -> None:
         cursor.execute(f"CREATE INDEX {name}_next ON {_STANDING_NEXT} {columns}")
     cursor.execute(f"ANALYZE {_STANDING_NEXT}")
     # The swap: an exclusive lock on the live table, held only until the commit that follows.
+    # Every customer query reads it, and queues behind a waiting lock request: so the run waits
+    # at most SCORING_SWAP_LOCK_TIMEOUT for a long reader to finish, then fails (OperationalError:
+    # the task retries the run with backoff) rather than stall every page behind that reader.
+    cursor.execute(f"SET LOCAL lock_timeout = {int(settings.SCORING_SWAP_LOCK_TIMEOUT_MS)}")
+    cursor.execute(f"LOCK TABLE {_STANDING} IN ACCESS EXCLUSIVE MODE")
+    cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
     cursor.execute(f"DROP TABLE {_STANDING}")
     cursor.execute(f"ALTER TABLE {_STANDING_NEXT} RENAME TO {_STANDING}")
     cursor.execute(f"ALTER TABLE {_STANDING} RENAME CONSTRAINT {_STANDING_NEXT}_pkey TO {_STANDING}_pkey")

@@ -123,3 +123,35 @@ def test_deleting_a_customer_deletes_its_standing(population):
     assert not ScoreSnapshot.objects.filter(customer_id=gone.pk).exists()
     score()  # and the next run does not miss it
     assert CustomerStanding.objects.count() == 12
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the swap is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_long_reader_makes_the_run_fail_cleanly_instead_of_stalling_every_page(settings):
+    """A reader holds the standing table past the swap's lock timeout: the run gives up with an
+    OperationalError (its task retries it) and leaves the previous results whole."""
+    import psycopg2
+    from django.db import OperationalError
+
+    for i in range(3):
+        customer = CustomerFactory(name=f"客户{i}", status="customer", potential=1 + i)
+        TransactionFactory(customer=customer, occurred_on=AS_OF - timedelta(days=5), amount=100 * (i + 1))
+    score()
+    before = list(Customer.objects.order_by("id").values_list("id", "score", "tier", "scored_at"))
+    settings.SCORING_SWAP_LOCK_TIMEOUT_MS = 200
+    s = connection.settings_dict
+    reader = psycopg2.connect(
+        dbname=s["NAME"], user=s["USER"], host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432
+    )
+    try:
+        reader.cursor().execute("SELECT count(*) FROM accounts_customerstanding")  # holds ACCESS SHARE
+        run, _created = run_request(by=None, as_of=AS_OF + timedelta(days=1), enqueue=False)
+        with pytest.raises(OperationalError):
+            run_execute(run_id=run.pk)
+    finally:
+        reader.rollback()
+        reader.close()
+    assert list(Customer.objects.order_by("id").values_list("id", "score", "tier", "scored_at")) == before
+    assert not ScoreSnapshot.objects.filter(run=run).exists()
+    run_execute(run_id=run.pk)  # the retry, once the reader is gone
+    assert ScoreSnapshot.objects.filter(run=run).count() == 3
