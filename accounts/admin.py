@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import display_for_field
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +8,15 @@ from audit.admin import AuditHistoryMixin
 
 from . import services
 from .forms import CreditCodeField
-from .models import AccountTeamMember, CompetitorPresence, Contact, Customer, Transaction, Visit
+from .models import (
+    AccountTeamMember,
+    CompetitorPresence,
+    Contact,
+    Customer,
+    CustomerStanding,
+    Transaction,
+    Visit,
+)
 
 
 class AccountTeamInline(admin.TabularInline):
@@ -51,6 +60,16 @@ class CustomerAdminForm(forms.ModelForm):
                 self.add_error(None, error)
 
 
+def _standing_column(name: str, *, sortable: bool = False):
+    field = CustomerStanding._meta.get_field(name)
+
+    @admin.display(description=capfirst(field.verbose_name), ordering=name if sortable else None)
+    def column(self, customer):
+        return display_for_field(getattr(customer, name), field, self.get_empty_value_display())
+
+    return column
+
+
 @admin.register(Customer)
 class CustomerAdmin(AuditHistoryMixin, admin.ModelAdmin):
     form = CustomerAdminForm
@@ -63,8 +82,8 @@ class CustomerAdmin(AuditHistoryMixin, admin.ModelAdmin):
         "owner",
         "tier",
         "abc_class",
-        "admin_score",
-        "admin_sales_12m",
+        "score",
+        "sales_12m",
     ]
     list_filter = ["status", "tier", "abc_class", "is_key_account", "source", "industry", "region"]
     search_fields = ["name", "name_pinyin", "name_initials", "credit_code", "contacts__name"]  # nanjing, nj
@@ -74,14 +93,12 @@ class CustomerAdmin(AuditHistoryMixin, admin.ModelAdmin):
     inlines = [AccountTeamInline, ContactInline, CompetitorInline]
     show_facets = admin.ShowFacets.NEVER  # counting facets over a million rows is too slow
 
-    # The run's numbers are annotations (accounts.CustomerStanding): sortable through them.
-    @admin.display(description=_("score"), ordering="score")
-    def admin_score(self, customer):
-        return customer.score
-
-    @admin.display(description=_("sales, last 12 months"), ordering="sales_12m")
-    def admin_sales_12m(self, customer):
-        return customer.sales_12m
+    # The run's numbers (accounts.CustomerStanding, annotated on every customer query), shown as
+    # their fields are: the standing's labels and formats, sortable by the annotations.
+    score = _standing_column("score", sortable=True)
+    sales_12m = _standing_column("sales_12m", sortable=True)
+    sales_rank = _standing_column("sales_rank")
+    scored_at = _standing_column("scored_at")
 
 
 @admin.register(Contact)

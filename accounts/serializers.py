@@ -6,6 +6,7 @@ objects the caller may see (or, for users, assign), so any other id "does not ex
 """
 
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,7 +19,7 @@ from web.text import NoControlCharacters
 
 from . import selectors, services
 from .credit_code import normalise_credit_code, validate_credit_code
-from .models import Contact, Customer, FitCriterion, IndustryFit, Transaction, Visit
+from .models import Contact, Customer, CustomerStanding, FitCriterion, IndustryFit, Transaction, Visit
 from .push import PushedRowSerializerMixin
 
 # --- Fields ----------------------------------------------------------------------------------
@@ -118,6 +119,11 @@ class LocationPairMixin:
 # --- Customers -------------------------------------------------------------------------------
 
 
+def _standing_label(name: str):
+    """A standing number's label, as a model field's would be (its verbose name, capitalised)."""
+    return capfirst(CustomerStanding._meta.get_field(name).verbose_name)
+
+
 class CustomerSerializer(LocationPairMixin, ApiModelSerializer):
     """A customer, with the scoring results (read-only, null until the first scoring run)."""
 
@@ -160,13 +166,23 @@ class CustomerSerializer(LocationPairMixin, ApiModelSerializer):
     longitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True
     )
-    # The last run's numbers (accounts.CustomerStanding, annotated on every customer query).
+    # The last run's numbers (accounts.CustomerStanding, annotated on every customer query),
+    # labelled as the standing's fields are.
     score = serializers.DecimalField(
-        max_digits=5, decimal_places=2, read_only=True, allow_null=True, coerce_to_string=False
+        max_digits=5,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        coerce_to_string=False,
+        label=_standing_label("score"),
     )
-    sales_12m = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, allow_null=True)
-    sales_rank = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
-    scored_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    sales_12m = serializers.DecimalField(
+        max_digits=16, decimal_places=2, read_only=True, allow_null=True, label=_standing_label("sales_12m")
+    )
+    sales_rank = serializers.DecimalField(
+        max_digits=5, decimal_places=2, read_only=True, allow_null=True, label=_standing_label("sales_rank")
+    )
+    scored_at = serializers.DateTimeField(read_only=True, allow_null=True, label=_standing_label("scored_at"))
 
     class Meta:
         model = Customer
