@@ -353,12 +353,11 @@ _TIER_RANK_SQL = "CASE {col} " + " ".join(f"WHEN '{t}' THEN {i}" for t, i in TIE
 
 INSERT_TIER_CHANGES = f"""
 INSERT INTO scoring_tierchange (run_id, customer_id, from_tier, to_tier, direction)
-SELECT %(run)s, c.id, c.tier, r.tier,
-       CASE WHEN {_TIER_RANK_SQL.format(col="r.tier")} < {_TIER_RANK_SQL.format(col="c.tier")}
+SELECT %(run)s, x.customer_id, x.from_tier, x.tier,
+       CASE WHEN {_TIER_RANK_SQL.format(col="x.tier")} < {_TIER_RANK_SQL.format(col="x.from_tier")}
             THEN 'upgrade' ELSE 'downgrade' END
-FROM accounts_customer c
-JOIN scoring_result r ON r.customer_id = c.id
-WHERE c.tier <> '' AND c.tier <> r.tier
+FROM scoring_changed x
+WHERE x.from_tier <> '' AND x.from_tier <> x.tier
 """
 
 # The audit trail's copy of each tier change, written by the same statement set: one row per
@@ -397,24 +396,32 @@ _CLASS_COLUMNS = (
     "lifecycle_stage", "churn_risk",
 )  # fmt: skip
 _DISTINCT = {"postgresql": "IS DISTINCT FROM", "sqlite": "IS NOT"}
-UPDATE_CUSTOMERS = {
+# The customers whose classes the run changes, with their tier before it: one join of the
+# results with the customer table, read by the tier changes and by the UPDATE.
+SELECT_CHANGED = {
     vendor: f"""
-UPDATE accounts_customer
-SET {", ".join(f"{column} = r.{column}" for column in _CLASS_COLUMNS)}
+CREATE TEMPORARY TABLE scoring_changed AS
+SELECT r.customer_id, c.tier AS from_tier, {", ".join(f"r.{column}" for column in _CLASS_COLUMNS)}
 FROM scoring_result r
-WHERE accounts_customer.id = r.customer_id
-  AND ({", ".join(f"accounts_customer.{column}" for column in _CLASS_COLUMNS)})
+JOIN accounts_customer c ON c.id = r.customer_id
+WHERE ({", ".join(f"c.{column}" for column in _CLASS_COLUMNS)})
       {distinct} ({", ".join(f"r.{column}" for column in _CLASS_COLUMNS)})
 """  # noqa: S608 - constant column names
     for vendor, distinct in _DISTINCT.items()
 }
+UPDATE_CUSTOMERS = f"""
+UPDATE accounts_customer
+SET {", ".join(f"{column} = x.{column}" for column in _CLASS_COLUMNS)}
+FROM scoring_changed x
+WHERE accounts_customer.id = x.customer_id
+"""  # noqa: S608 - constant column names
 
 # The numbers that move every night (score, 12-month sales, their rank, when) go to the narrow
 # accounts_customerstanding. On PostgreSQL the run builds it anew beside the live one (insert,
 # then its indexes in one sorted pass each, then ANALYZE) and swaps it in by rename as the last
 # statements of its transaction: readers keep the previous table until the commit and wait only
-# for the rename; nothing is updated in place, so nothing is left dead. A customer the run did
-# not score (created since it loaded its inputs) keeps its standing, if it had one.
+# for the rename; nothing is updated in place, so nothing is left dead. The run scores every
+# customer there was when it loaded its inputs; one created since had no standing to keep.
 _STANDING = "accounts_customerstanding"
 _STANDING_NEXT = "accounts_customerstanding_next"
 _STANDING_COLUMNS = "customer_id, score, sales_12m, sales_rank, scored_at"
@@ -442,11 +449,6 @@ def _write_standing(cursor, now) -> None:
         f"CREATE TABLE {_STANDING_NEXT} (LIKE {_STANDING} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
     )
     cursor.execute(f"INSERT INTO {_STANDING_NEXT} ({_STANDING_COLUMNS}) {_STANDING_ROWS}", {"now": now})
-    cursor.execute(
-        f"INSERT INTO {_STANDING_NEXT} ({_STANDING_COLUMNS}) SELECT {_STANDING_COLUMNS} FROM {_STANDING} s"
-        " WHERE NOT EXISTS (SELECT 1 FROM scoring_result r WHERE r.customer_id = s.customer_id)"
-        " AND EXISTS (SELECT 1 FROM accounts_customer c WHERE c.id = s.customer_id)"
-    )
     cursor.execute(
         f"ALTER TABLE {_STANDING_NEXT} ADD CONSTRAINT {_STANDING_NEXT}_pkey PRIMARY KEY (customer_id)"
     )
@@ -479,10 +481,10 @@ def _money_text(cents: np.ndarray) -> list[str]:
 def _result_columns(results: engine.Results, *, booleans: tuple[str, str]) -> list[list]:
     true, false = booleans
     return [
-        results.ids.tolist(),
+        results.ids.astype(str).tolist(),
         _money_text(results.score_centi),
         _money_text(results.fit_centi),
-        results.rank.tolist(),
+        results.rank.astype(str).tolist(),
         results.tier.tolist(),
         results.abc_class.tolist(),
         np.where(results.is_key_account, true, false).tolist(),
@@ -496,13 +498,17 @@ def _result_columns(results: engine.Results, *, booleans: tuple[str, str]) -> li
     ]
 
 
+# Rows per COPY chunk: the chunk's columns as Python strings are the write stage's memory.
+COPY_CHUNK = 50_000
+
+
 def _fill_result_table(cursor, results: engine.Results) -> None:
     if connection.vendor == "postgresql":
-        for start in range(0, len(results.ids), 200_000):
-            part = slice(start, start + 200_000)
+        for start in range(0, len(results.ids), COPY_CHUNK):
+            part = slice(start, start + COPY_CHUNK)
             chunk = engine.Results(*(getattr(results, f)[part] for f in engine.Results.__dataclass_fields__))
-            columns = _result_columns(chunk, booleans=("t", "f"))
-            text = "\n".join("\t".join(map(str, row)) for row in zip(*columns, strict=True)) + "\n"
+            columns = _result_columns(chunk, booleans=("t", "f"))  # all text: joined without str()
+            text = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
             cursor.copy_expert(
                 f"COPY scoring_result ({', '.join(RESULT_COLUMNS)}) FROM STDIN", io.StringIO(text)
             )
@@ -524,18 +530,21 @@ def write_results(*, run: ScoringRun, results: engine.Results) -> None:
             return
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS scoring_result")
+            cursor.execute("DROP TABLE IF EXISTS scoring_changed")
             cursor.execute(CREATE_RESULT_TABLE)
             raw = cursor.cursor if connection.vendor == "postgresql" else cursor
             _fill_result_table(raw, results)
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE scoring_result")
+            cursor.execute(SELECT_CHANGED[connection.vendor])
             cursor.execute(INSERT_TIER_CHANGES, {"run": run.pk})
             changes = cursor.rowcount
             cursor.execute(INSERT_TIER_AUDIT[connection.vendor == "postgresql"], _tier_audit_params(run, now))
-            cursor.execute(UPDATE_CUSTOMERS[connection.vendor])
+            cursor.execute(UPDATE_CUSTOMERS)
             scored = history.snapshots_write(cursor, run_id=run.pk)
             _write_standing(cursor, now)
             cursor.execute("DROP TABLE scoring_result")
+            cursor.execute("DROP TABLE scoring_changed")
         run.status, run.in_flight, run.progress = RunStatus.SUCCEEDED, None, 100
         run.customers_scored, run.tier_changes, run.finished_at = scored, max(changes, 0), now
         run.save(
