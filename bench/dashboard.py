@@ -36,12 +36,12 @@ _spec.loader.exec_module(bench_scoring)
 PEOPLE = """
 INSERT INTO users_team (name) SELECT 'Bench team ' || t FROM generate_series(1, 4) t;
 INSERT INTO users_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
-                        date_joined, role)
-SELECT '!', false, 'bench_rep' || r, '', '', '', false, true, now(), 'rep' FROM generate_series(1, 20) r;
+                        date_joined, role, digest_enabled)
+SELECT '!', false, 'bench_rep' || r, '', '', '', false, true, now(), 'rep', true FROM generate_series(1, 20) r;
 INSERT INTO users_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
-                        date_joined, role)
-VALUES ('!', false, 'bench_manager', '', '', '', false, true, now(), 'manager'),
-       ('!', true, 'bench_admin', '', '', '', true, true, now(), 'admin');
+                        date_joined, role, digest_enabled)
+VALUES ('!', false, 'bench_manager', '', '', '', false, true, now(), 'manager', true),
+       ('!', true, 'bench_admin', '', '', '', true, true, now(), 'admin', true);
 INSERT INTO users_team_members (team_id, user_id)
 SELECT t.id, u.id FROM users_user u
 JOIN users_team t ON t.name = 'Bench team ' || (1 + (substring(u.username from 10)::int %% 4))

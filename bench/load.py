@@ -119,7 +119,7 @@ class Paired:
 def build(url: str, n: int, database: str) -> None:
     # The dashboard benchmark's builder, pointed at this benchmark's own database.
     bench_dashboard.DB = database
-    bench_dashboard.setup(url, n)
+    bench_dashboard.setup(url, n, database)
 
 
 def database_exists(url: str, database: str) -> bool:
