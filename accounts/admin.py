@@ -96,7 +96,6 @@ class CustomerAdmin(AuditHistoryMixin, admin.ModelAdmin):
     # The run's numbers (accounts.CustomerStanding, annotated on every customer query), shown as
     # their fields are: the standing's labels and formats, sortable by the annotations.
     score = _standing_column("score", sortable=True)
-    sales_12m = _standing_column("sales_12m", sortable=True)
     sales_rank = _standing_column("sales_rank")
     scored_at = _standing_column("scored_at")
 

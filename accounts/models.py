@@ -249,7 +249,7 @@ class StandingValue:
         instance.__dict__[self.name] = value
 
 
-STANDING_FIELDS = ("score", "sales_12m", "sales_rank", "scored_at")
+STANDING_FIELDS = ("score", "sales_rank", "scored_at")
 
 
 class CustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
@@ -368,8 +368,9 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     # Written only by the scoring engine (and prospect_grade by the pipeline); empty until scored.
-    # A run rewrites only the rows whose classes changed; its numbers (score, 12-month sales and
-    # their rank, when) live in CustomerStanding, read here as if they were columns (see below).
+    # A run rewrites only the rows whose classes or 12-month sales changed; its numbers that move
+    # every night (score, sales rank, when) live in CustomerStanding, read here as if they were
+    # columns (see below).
     fit_score = models.DecimalField(_("fit score"), max_digits=5, decimal_places=2, null=True, blank=True)
     abc_class = models.CharField(_("ABC class"), max_length=1, choices=AbcClass.choices, blank=True)
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, blank=True)
@@ -386,6 +387,11 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
         _("prospect grade"), max_length=1, choices=ProspectGrade.choices, blank=True
     )
     churn_risk = models.BooleanField(_("churn risk"), null=True, blank=True)
+    # Few customers' 12-month sales change in a night, and the dashboards group, sum and sort by
+    # them: they stay on the row, rewritten (like the classes) only where they changed.
+    sales_12m = models.DecimalField(
+        _("sales, last 12 months"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     # Written only by payment collection (receivables): the earliest due date with money still
     # open. Overdue and the credit-risk flag follow from it and today's date (`credit_risk_q`).
     oldest_open_due_on = models.DateField(
@@ -412,7 +418,6 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
     # The run's numbers, from the customer's standing row: annotated by every Customer query
     # (CustomerManager), so filters, ordering, values() and aggregates name them as before.
     score = StandingValue()
-    sales_12m = StandingValue()
     sales_rank = StandingValue()
     scored_at = StandingValue()
 
@@ -444,6 +449,8 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
             models.Index(fields=["abc_class", "name_pinyin"], name="customer_abc_pinyin"),
             models.Index(fields=["is_key_account", "name_pinyin"], name="customer_key_pinyin"),
             models.Index(fields=["-fit_score", "id"], name="customer_fit_score_desc"),
+            # Top customers by revenue (concentration: top 1 / top 10).
+            models.Index(fields=["-sales_12m", "id"], name="customer_sales_desc"),
             models.Index(fields=["name_pinyin", "id"], name="customer_pinyin"),
             models.Index(fields=["-updated_at"], name="customer_updated_desc"),
         ]
@@ -524,7 +531,7 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
 
 
 class CustomerStanding(models.Model):
-    """A customer's numbers from the last scoring run: score, 12-month sales and their percent rank.
+    """A customer's numbers from the last scoring run that move every night: score, sales rank, when.
 
     Kept off the customer row, which is wide and carries a dozen indexes the lists need: a run
     builds this narrow table anew beside the live one and swaps it in by rename in its own
@@ -541,9 +548,6 @@ class CustomerStanding(models.Model):
         db_constraint=False,
     )
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
-    sales_12m = models.DecimalField(
-        _("sales, last 12 months"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
     # PERCENT_RANK of sales_12m among all customers in the last run (the matrix's value axis).
     sales_rank = models.DecimalField(
         _("sales percent rank"), max_digits=5, decimal_places=2, null=True, blank=True
@@ -555,8 +559,6 @@ class CustomerStanding(models.Model):
         verbose_name_plural = _("customer standings")
         indexes = [
             models.Index(fields=["-score", "customer"], name="standing_score_desc"),
-            # Top customers by revenue (concentration: top 1 / top 10).
-            models.Index(fields=["-sales_12m", "customer"], name="standing_sales_desc"),
         ]
 
     def __str__(self) -> str:

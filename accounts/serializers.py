@@ -176,9 +176,6 @@ class CustomerSerializer(LocationPairMixin, ApiModelSerializer):
         coerce_to_string=False,
         label=_standing_label("score"),
     )
-    sales_12m = serializers.DecimalField(
-        max_digits=16, decimal_places=2, read_only=True, allow_null=True, label=_standing_label("sales_12m")
-    )
     sales_rank = serializers.DecimalField(
         max_digits=5, decimal_places=2, read_only=True, allow_null=True, label=_standing_label("sales_rank")
     )

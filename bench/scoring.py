@@ -371,14 +371,15 @@ SELECT id, score, fit_score, position, sales, sales_rank,
        position <= ceil(0.20 * n) AS is_key_account
 FROM ranked;
 UPDATE accounts_customer c
-SET fit_score = r.fit_score, tier = r.tier, abc_class = r.abc_class, is_key_account = r.is_key_account
+SET fit_score = r.fit_score, tier = r.tier, abc_class = r.abc_class, is_key_account = r.is_key_account,
+    sales_12m = r.sales
 FROM floor_result r
 WHERE c.id = r.id
-  AND (c.fit_score, c.tier, c.abc_class, c.is_key_account)
-      IS DISTINCT FROM (r.fit_score, r.tier, r.abc_class, r.is_key_account);
+  AND (c.fit_score, c.tier, c.abc_class, c.is_key_account, c.sales_12m)
+      IS DISTINCT FROM (r.fit_score, r.tier, r.abc_class, r.is_key_account, r.sales);
 DELETE FROM accounts_customerstanding;
-INSERT INTO accounts_customerstanding (customer_id, score, sales_12m, sales_rank, scored_at)
-SELECT id, score, sales, sales_rank, now() FROM floor_result;
+INSERT INTO accounts_customerstanding (customer_id, score, sales_rank, scored_at)
+SELECT id, score, sales_rank, now() FROM floor_result;
 CREATE TABLE {part} (LIKE scoring_scoresnapshot INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
 INSERT INTO {part} (run_id, customer_id, score, fit_score, rank, tier, abc_class, is_key_account, sales_12m)
 SELECT {run}, id, score, fit_score, position, tier, abc_class, is_key_account, sales FROM floor_result;
@@ -420,7 +421,7 @@ CREATE TABLE {table} (
 RESULT_ROWS = """
 COPY (
     SELECT c.id, s.score, c.fit_score, p.rank, c.tier, c.abc_class, c.is_key_account, c.size_class,
-           c.value_class, c.matrix_quadrant, c.lifecycle_stage, c.churn_risk, s.sales_12m, s.sales_rank
+           c.value_class, c.matrix_quadrant, c.lifecycle_stage, c.churn_risk, c.sales_12m, s.sales_rank
     FROM accounts_customer c
     JOIN accounts_customerstanding s ON s.customer_id = c.id
     JOIN scoring_scoresnapshot p ON p.customer_id = c.id AND p.run_id = {run}
@@ -627,7 +628,7 @@ def compare_events(bench: str, repeats: int) -> None:
 # A never-scored population, as the generation leaves it: no classes, no standing, no history.
 UNSCORE = """
 UPDATE accounts_customer SET fit_score = NULL, tier = '', abc_class = '', is_key_account = NULL, size_class = '',
-    value_class = '', matrix_quadrant = '', lifecycle_stage = '', churn_risk = NULL;
+    value_class = '', matrix_quadrant = '', lifecycle_stage = '', churn_risk = NULL, sales_12m = NULL;
 TRUNCATE accounts_customerstanding;
 DELETE FROM scoring_tierchange; DELETE FROM scoring_scoringrun;
 """
@@ -756,7 +757,8 @@ def main() -> None:
     psql(bench, f"DROP TABLE scoring_scoresnapshot_r{int(last['run'])}")
     psql(
         bench,
-        "UPDATE accounts_customer SET fit_score = NULL, tier = '', abc_class = '', is_key_account = NULL;"
+        "UPDATE accounts_customer SET fit_score = NULL, tier = '', abc_class = '', is_key_account = NULL,"
+        " sales_12m = NULL;"
         " TRUNCATE accounts_customerstanding; DELETE FROM scoring_tierchange",
     )
     psql(bench, "VACUUM ANALYZE accounts_customer")

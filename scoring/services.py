@@ -388,12 +388,13 @@ def _tier_audit_params(run: ScoringRun, now) -> dict:
     }
 
 
-# The classes stay on the customer row (the lists filter on them), rewritten only where one of
-# them changed: on a night when few customers move, few rows are touched and the rest keep their
-# tuples (no dead versions across the customer table's dozen indexes).
+# The classes and the 12-month sales stay on the customer row (the lists filter on them, the
+# dashboards group, sum and sort by them), rewritten only where one of them changed: on a night
+# when few customers move, few rows are touched and the rest keep their tuples (no dead versions
+# across the customer table's dozen indexes).
 _CLASS_COLUMNS = (
     "fit_score", "tier", "abc_class", "is_key_account", "size_class", "value_class", "matrix_quadrant",
-    "lifecycle_stage", "churn_risk",
+    "lifecycle_stage", "churn_risk", "sales_12m",
 )  # fmt: skip
 _DISTINCT = {"postgresql": "IS DISTINCT FROM", "sqlite": "IS NOT"}
 # The customers whose classes the run changes, with their tier before it: one join of the
@@ -416,7 +417,7 @@ FROM scoring_changed x
 WHERE accounts_customer.id = x.customer_id
 """  # noqa: S608 - constant column names
 
-# The numbers that move every night (score, 12-month sales, their rank, when) go to the narrow
+# The numbers that move every night (score, the sales percent rank, when) go to the narrow
 # accounts_customerstanding. On PostgreSQL the run builds it anew beside the live one (insert,
 # then its indexes in one sorted pass each, then ANALYZE) and swaps it in by rename as the last
 # statements of its transaction: readers keep the previous table until the commit and wait only
@@ -424,16 +425,15 @@ WHERE accounts_customer.id = x.customer_id
 # customer there was when it loaded its inputs; one created since had no standing to keep.
 _STANDING = "accounts_customerstanding"
 _STANDING_NEXT = "accounts_customerstanding_next"
-_STANDING_COLUMNS = "customer_id, score, sales_12m, sales_rank, scored_at"
+_STANDING_COLUMNS = "customer_id, score, sales_rank, scored_at"
 _STANDING_ROWS = """
-SELECT r.customer_id, r.score, r.sales_12m, r.sales_rank, %(now)s
+SELECT r.customer_id, r.score, r.sales_rank, %(now)s
 FROM scoring_result r
 JOIN accounts_customer c ON c.id = r.customer_id
 """
 # name in the next table → the live table's name (the model's: accounts.CustomerStanding.Meta)
 _STANDING_INDEXES = {
     "standing_score_desc": "(score DESC, customer_id)",
-    "standing_sales_desc": "(sales_12m DESC, customer_id)",
 }
 
 
