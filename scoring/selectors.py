@@ -85,7 +85,8 @@ def scoring_summary(*, user: User | None, customers: QuerySet[Customer] | None =
     }
     totals = customers.aggregate(
         customers=Count("id"),
-        scored=Count("id", filter=Q(scored_at__isnull=False)),
+        # Every customer a run scored has a tier: counted on the row, not through the standing.
+        scored=Count("id", filter=~Q(tier="")),
         key_accounts=Count("id", filter=Q(is_key_account=True)),
         revenue=revenue(Q()),
         squares=Coalesce(
