@@ -1,8 +1,10 @@
 """Scoring over REST: runs, the model, the summary and a customer's score history."""
 
+from collections.abc import Callable
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -179,23 +181,14 @@ class DashboardView(APIView):
         return Response(data)
 
 
-@extend_schema(tags=["dashboard"])
-class DashboardCoverageView(APIView):
-    """Coverage of the service levels per tier, today, over the customers the caller may see
-    (a rep: their own; a manager: their teams'): compliance (the share of customers not
-    overdue) per tier and per rep, least compliant rep first, and the overdue accounts, most
-    overdue first: the first 100 here, every one in `?download=csv`."""
+class _TypedPanelView(APIView):
+    """A dashboard panel with a serializer of its own: `panel(customers, filters)` over the
+    customers the caller may see, its first rows here and every one in `?download=csv`."""
 
-    @extend_schema(
-        parameters=[DashboardFilterSerializer],
-        responses={
-            (200, "application/json"): CoveragePanelSerializer,
-            (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.STR, description="`?download=csv`: every overdue account."
-            ),
-            400: OpenApiResponse(description="Invalid filter values."),
-        },
-    )
+    panel: Callable[..., dict]
+    serializer_class: type
+    csv_name: str
+
     def get(self, request):
         params = DashboardFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -203,38 +196,47 @@ class DashboardCoverageView(APIView):
         download = values.pop("download", None)
         filters = dashboard.DashboardFilters(**values)
         customers = dashboard.dashboard_customers(user=request.user, filters=filters)
+        panel = self.panel
         if download == "csv":
-            return table_csv(
-                "kam-coverage.csv", dashboard.coverage(customers, filters, everything=True)["rows"]
-            )
-        return Response(CoveragePanelSerializer(dashboard.coverage(customers, filters)).data)
+            return table_csv(self.csv_name, panel(customers, filters, everything=True)["rows"])
+        return Response(self.serializer_class(panel(customers, filters)).data)
+
+
+def _panel_schema(serializer, csv_description: str):
+    return extend_schema(
+        parameters=[DashboardFilterSerializer],
+        responses={
+            (200, "application/json"): serializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=csv_description),
+            400: OpenApiResponse(description="Invalid filter values."),
+        },
+    )
 
 
 @extend_schema(tags=["dashboard"])
-class DashboardAgingView(APIView):
+@extend_schema_view(get=_panel_schema(CoveragePanelSerializer, "`?download=csv`: every overdue account."))
+class DashboardCoverageView(_TypedPanelView):
+    """Coverage of the service levels per tier, today, over the customers the caller may see
+    (a rep: their own; a manager: their teams'): compliance (the share of customers not
+    overdue) per tier and per rep, least compliant rep first, and the overdue accounts, most
+    overdue first: the first 100 here, every one in `?download=csv`."""
+
+    panel = staticmethod(dashboard.coverage)
+    serializer_class = CoveragePanelSerializer
+    csv_name = "kam-coverage.csv"
+
+
+@extend_schema(tags=["dashboard"])
+@extend_schema_view(
+    get=_panel_schema(AgingPanelSerializer, "`?download=csv`: every customer with money open.")
+)
+class DashboardAgingView(_TypedPanelView):
     """Open receivables (回款) today by aging bucket (not yet due, 1–30, 31–60, 61–90, over 90
     days past due) over the customers the caller may see (a rep: their own; a manager: their
     teams'): the total, per team, per rep and per customer, most overdue first; `credit_risk`
     marks money open more than 30 days past due. The first 20 customers here, every one in
     `?download=csv`."""
 
-    @extend_schema(
-        parameters=[DashboardFilterSerializer],
-        responses={
-            (200, "application/json"): AgingPanelSerializer,
-            (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.STR, description="`?download=csv`: every customer with money open."
-            ),
-            400: OpenApiResponse(description="Invalid filter values."),
-        },
-    )
-    def get(self, request):
-        params = DashboardFilterSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        values = dict(params.validated_data)
-        download = values.pop("download", None)
-        filters = dashboard.DashboardFilters(**values)
-        customers = dashboard.dashboard_customers(user=request.user, filters=filters)
-        if download == "csv":
-            return table_csv("kam-aging.csv", dashboard.aging(customers, filters, everything=True)["rows"])
-        return Response(AgingPanelSerializer(dashboard.aging(customers, filters)).data)
+    panel = staticmethod(dashboard.aging)
+    serializer_class = AgingPanelSerializer
+    csv_name = "kam-aging.csv"
