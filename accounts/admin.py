@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import display_for_field
+from django.db.models import F
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,8 @@ from audit.admin import AuditHistoryMixin
 from . import services
 from .forms import CreditCodeField
 from .models import (
+    STANDING_CLASSES,
+    STANDING_FIELDS,
     AccountTeamMember,
     CompetitorPresence,
     Contact,
@@ -62,8 +65,11 @@ class CustomerAdminForm(forms.ModelForm):
 
 def _standing_column(name: str, *, sortable: bool = False):
     field = CustomerStanding._meta.get_field(name)
+    # A class of a customer never scored (no standing row: NULL) sorts as the empty text it
+    # reads as, before every class.
+    ordering = F(name).asc(nulls_first=True) if name in STANDING_CLASSES else name
 
-    @admin.display(description=capfirst(field.verbose_name), ordering=name if sortable else None)
+    @admin.display(description=capfirst(field.verbose_name), ordering=ordering if sortable else None)
     def column(self, customer):
         return display_for_field(getattr(customer, name), field, self.get_empty_value_display())
 
@@ -85,7 +91,15 @@ class CustomerAdmin(AuditHistoryMixin, admin.ModelAdmin):
         "score",
         "sales_12m",
     ]
-    list_filter = ["status", "tier", "abc_class", "is_key_account", "source", "industry", "region"]
+    list_filter = [
+        "status",
+        ("standing__tier", admin.ChoicesFieldListFilter),
+        ("standing__abc_class", admin.ChoicesFieldListFilter),
+        ("standing__is_key_account", admin.BooleanFieldListFilter),
+        "source",
+        "industry",
+        "region",
+    ]
     search_fields = ["name", "name_pinyin", "name_initials", "credit_code", "contacts__name"]  # nanjing, nj
     autocomplete_fields = ["owner", "parent", "referred_by"]
     list_select_related = ["owner"]
@@ -93,11 +107,11 @@ class CustomerAdmin(AuditHistoryMixin, admin.ModelAdmin):
     inlines = [AccountTeamInline, ContactInline, CompetitorInline]
     show_facets = admin.ShowFacets.NEVER  # counting facets over a million rows is too slow
 
-    # The run's numbers (accounts.CustomerStanding, annotated on every customer query), shown as
-    # their fields are: the standing's labels and formats, sortable by the annotations.
-    score = _standing_column("score", sortable=True)
-    sales_rank = _standing_column("sales_rank")
-    scored_at = _standing_column("scored_at")
+
+# The run's results (accounts.CustomerStanding, annotated on every customer query), shown as their
+# fields are: the standing's labels and formats, sortable by the annotations.
+for _name in STANDING_FIELDS:
+    setattr(CustomerAdmin, _name, _standing_column(_name, sortable=True))
 
 
 @admin.register(Contact)

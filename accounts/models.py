@@ -225,11 +225,12 @@ class CustomerQuerySet(models.QuerySet):
 
 
 class StandingValue:
-    """One of a customer's scoring numbers (CustomerStanding), read as an attribute.
+    """One of the last scoring run's results for a customer (CustomerStanding), read as an attribute.
 
     Every query through `Customer.objects` annotates them (one LEFT JOIN on the standing's primary
     key), so the value is on the instance already; a customer reached another way (a related
-    object) reads its standing row once. `refresh_from_db` forgets them."""
+    object) reads its standing row once. A customer never scored has no standing row: its classes
+    read "" and its numbers None, as the columns' defaults were. `refresh_from_db` forgets them."""
 
     def __set_name__(self, owner, name: str) -> None:
         self.name = name
@@ -242,14 +243,36 @@ class StandingValue:
                 CustomerStanding.objects.filter(customer_id=instance.pk).first() if instance.pk else None
             )
             for name in STANDING_FIELDS:
-                instance.__dict__.setdefault(name, getattr(standing, name) if standing else None)
+                if name not in instance.__dict__:
+                    self.__set__(instance, getattr(standing, name) if standing else None, name)
         return instance.__dict__[self.name]
 
-    def __set__(self, instance, value) -> None:
-        instance.__dict__[self.name] = value
+    def __set__(self, instance, value, name: str | None = None) -> None:
+        name = name or self.name
+        instance.__dict__[name] = "" if value is None and name in STANDING_CLASSES else value
 
 
-STANDING_FIELDS = ("score", "sales_rank", "scored_at")
+# The run's results, in the order of the standing table's columns; the classes are text ("" until
+# scored), the rest numbers, flags and a time (None until scored).
+STANDING_FIELDS = (
+    "score",
+    "fit_score",
+    "rank",
+    "tier",
+    "abc_class",
+    "is_key_account",
+    "size_class",
+    "value_class",
+    "matrix_quadrant",
+    "lifecycle_stage",
+    "churn_risk",
+    "sales_12m",
+    "sales_rank",
+    "scored_at",
+)
+STANDING_CLASSES = frozenset(
+    {"tier", "abc_class", "size_class", "value_class", "matrix_quadrant", "lifecycle_stage"}
+)
 
 
 class CustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
@@ -367,30 +390,9 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    # Written only by the scoring engine (and prospect_grade by the pipeline); empty until scored.
-    # A run rewrites only the rows whose classes or 12-month sales changed; its numbers that move
-    # every night (score, sales rank, when) live in CustomerStanding, read here as if they were
-    # columns (see below).
-    fit_score = models.DecimalField(_("fit score"), max_digits=5, decimal_places=2, null=True, blank=True)
-    abc_class = models.CharField(_("ABC class"), max_length=1, choices=AbcClass.choices, blank=True)
-    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, blank=True)
-    is_key_account = models.BooleanField(_("key account"), null=True, blank=True)
-    size_class = models.CharField(_("size class"), max_length=10, choices=SizeClass.choices, blank=True)
-    value_class = models.CharField(_("value class"), max_length=10, choices=ValueClass.choices, blank=True)
-    matrix_quadrant = models.CharField(
-        _("matrix quadrant"), max_length=10, choices=MatrixQuadrant.choices, blank=True
-    )
-    lifecycle_stage = models.CharField(
-        _("lifecycle stage"), max_length=12, choices=LifecycleStage.choices, blank=True
-    )
+    # Written only by the pipeline: a prospect's grade by its best open opportunity.
     prospect_grade = models.CharField(
         _("prospect grade"), max_length=1, choices=ProspectGrade.choices, blank=True
-    )
-    churn_risk = models.BooleanField(_("churn risk"), null=True, blank=True)
-    # Few customers' 12-month sales change in a night, and the dashboards group, sum and sort by
-    # them: they stay on the row, rewritten (like the classes) only where they changed.
-    sales_12m = models.DecimalField(
-        _("sales, last 12 months"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     # Written only by payment collection (receivables): the earliest due date with money still
     # open. Overdue and the credit-risk flag follow from it and today's date (`credit_risk_q`).
@@ -415,9 +417,21 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
         "scored_at",
     )
 
-    # The run's numbers, from the customer's standing row: annotated by every Customer query
-    # (CustomerManager), so filters, ordering, values() and aggregates name them as before.
+    # What the last scoring run found, from the customer's standing row (CustomerStanding): no
+    # run ever rewrites this wide, much-indexed row. Annotated by every Customer query
+    # (CustomerManager), so filters, ordering, values() and aggregates name them as columns.
+    # Empty ("" or None) until the customer is first scored.
     score = StandingValue()
+    fit_score = StandingValue()
+    abc_class = StandingValue()
+    tier = StandingValue()
+    is_key_account = StandingValue()
+    size_class = StandingValue()
+    value_class = StandingValue()
+    matrix_quadrant = StandingValue()
+    lifecycle_stage = StandingValue()
+    churn_risk = StandingValue()
+    sales_12m = StandingValue()
     sales_rank = StandingValue()
     scored_at = StandingValue()
 
@@ -445,12 +459,6 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
             models.Index(fields=["status", "name_pinyin"], name="customer_status_pinyin"),
             models.Index(fields=["region", "name_pinyin"], name="customer_region_pinyin"),
             models.Index(fields=["industry", "name_pinyin"], name="customer_industry_pinyin"),
-            models.Index(fields=["tier", "name_pinyin"], name="customer_tier_pinyin"),
-            models.Index(fields=["abc_class", "name_pinyin"], name="customer_abc_pinyin"),
-            models.Index(fields=["is_key_account", "name_pinyin"], name="customer_key_pinyin"),
-            models.Index(fields=["-fit_score", "id"], name="customer_fit_score_desc"),
-            # Top customers by revenue (concentration: top 1 / top 10).
-            models.Index(fields=["-sales_12m", "id"], name="customer_sales_desc"),
             models.Index(fields=["name_pinyin", "id"], name="customer_pinyin"),
             models.Index(fields=["-updated_at"], name="customer_updated_desc"),
         ]
@@ -471,6 +479,12 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
         super().refresh_from_db(*args, **kwargs)
         for name in STANDING_FIELDS:  # read again from the standing row when next asked
             self.__dict__.pop(name, None)
+
+    @classmethod
+    def audit_field(cls, name: str) -> models.Field | None:
+        """The field an audit row's change of `name` is labelled by: a run's tier changes name the
+        customer's tier, which lives in its standing (audit.selectors)."""
+        return CustomerStanding._meta.get_field(name) if name in STANDING_FIELDS else None
 
     @property
     def credit_risk(self) -> bool:
@@ -531,14 +545,14 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
 
 
 class CustomerStanding(models.Model):
-    """A customer's numbers from the last scoring run that move every night: score, sales rank, when.
+    """What the last scoring run found for one customer: its score, classes, tier and numbers.
 
     Kept off the customer row, which is wide and carries a dozen indexes the lists need: a run
     builds this narrow table anew beside the live one and swaps it in by rename in its own
-    transaction (scoring/services.py), so it never rewrites customer rows for numbers that move
-    every night and leaves no dead tuples behind. No database key to the customer (the table is
+    transaction (scoring/services.py), so it never rewrites a customer row and leaves no dead
+    tuples behind, however many customers move. No database key to the customer (the table is
     rebuilt each run); Django's on_delete removes a deleted customer's row. Read through
-    `Customer.score` etc., never written but by the run."""
+    `Customer.tier` etc. (annotations), never written but by the run."""
 
     customer = models.OneToOneField(
         Customer,
@@ -548,6 +562,24 @@ class CustomerStanding(models.Model):
         db_constraint=False,
     )
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    fit_score = models.DecimalField(_("fit score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    # Place by score among the run's customers, 1 = best.
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, blank=True)
+    abc_class = models.CharField(_("ABC class"), max_length=1, choices=AbcClass.choices, blank=True)
+    is_key_account = models.BooleanField(_("key account"), null=True, blank=True)
+    size_class = models.CharField(_("size class"), max_length=10, choices=SizeClass.choices, blank=True)
+    value_class = models.CharField(_("value class"), max_length=10, choices=ValueClass.choices, blank=True)
+    matrix_quadrant = models.CharField(
+        _("matrix quadrant"), max_length=10, choices=MatrixQuadrant.choices, blank=True
+    )
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=12, choices=LifecycleStage.choices, blank=True
+    )
+    churn_risk = models.BooleanField(_("churn risk"), null=True, blank=True)
+    sales_12m = models.DecimalField(
+        _("sales, last 12 months"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     # PERCENT_RANK of sales_12m among all customers in the last run (the matrix's value axis).
     sales_rank = models.DecimalField(
         _("sales percent rank"), max_digits=5, decimal_places=2, null=True, blank=True
@@ -557,12 +589,29 @@ class CustomerStanding(models.Model):
     class Meta:
         verbose_name = _("customer standing")
         verbose_name_plural = _("customer standings")
+        # What the lists filter and sort on; the run builds each in one sorted pass
+        # (scoring.services._STANDING_INDEXES names the same: change both).
         indexes = [
+            models.Index(fields=["tier"], name="standing_tier"),
             models.Index(fields=["-score", "customer"], name="standing_score_desc"),
+            models.Index(fields=["abc_class"], name="standing_abc"),
+            models.Index(fields=["is_key_account"], name="standing_key"),
         ]
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.score}"
+
+
+def _standing_display(name: str):
+    def display(self):
+        return self._get_FIELD_display(CustomerStanding._meta.get_field(name))
+
+    display.__name__ = f"get_{name}_display"
+    return display
+
+
+for _name in sorted(STANDING_CLASSES):  # customer.get_tier_display() etc., as the columns had them
+    setattr(Customer, f"get_{_name}_display", _standing_display(_name))
 
 
 class UnderCustomerQuerySet(models.QuerySet):

@@ -6,7 +6,6 @@ objects the caller may see (or, for users, assign), so any other id "does not ex
 """
 
 from django.db import models
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,7 +18,16 @@ from web.text import NoControlCharacters
 
 from . import selectors, services
 from .credit_code import normalise_credit_code, validate_credit_code
-from .models import Contact, Customer, CustomerStanding, FitCriterion, IndustryFit, Transaction, Visit
+from .models import (
+    STANDING_FIELDS,
+    Contact,
+    Customer,
+    CustomerStanding,
+    FitCriterion,
+    IndustryFit,
+    Transaction,
+    Visit,
+)
 from .push import PushedRowSerializerMixin
 
 # --- Fields ----------------------------------------------------------------------------------
@@ -119,12 +127,28 @@ class LocationPairMixin:
 # --- Customers -------------------------------------------------------------------------------
 
 
-def _standing_label(name: str):
-    """A standing number's label, as a model field's would be (its verbose name, capitalised)."""
-    return capfirst(CustomerStanding._meta.get_field(name).verbose_name)
+def _standing_field(name: str, **options) -> serializers.Field:
+    """A read-only serializer field for one of the last run's results, built from the standing's
+    model field as a ModelSerializer would build it for a column (type, choices, label, nulls)."""
+    kind, kwargs = ApiModelSerializer().build_standard_field(name, CustomerStanding._meta.get_field(name))
+    kwargs = {k: v for k, v in kwargs.items() if k not in ("validators", "required")}
+    return kind(**{**kwargs, "read_only": True, **options})
 
 
-class CustomerSerializer(LocationPairMixin, ApiModelSerializer):
+# The last run's results on a customer (accounts.CustomerStanding, annotated on every customer
+# query): typed and labelled as the standing's fields are; the score as a number, as it always was.
+StandingResults = type(
+    "StandingResults",
+    (serializers.Serializer,),
+    {
+        name: _standing_field(name, **({"coerce_to_string": False} if name == "score" else {}))
+        for name in Customer.SCORING_FIELDS
+        if name in STANDING_FIELDS
+    },
+)
+
+
+class CustomerSerializer(LocationPairMixin, StandingResults, ApiModelSerializer):
     """A customer, with the scoring results (read-only, null until the first scoring run)."""
 
     parent = VisibleCustomerField(required=False, allow_null=True)
@@ -166,20 +190,6 @@ class CustomerSerializer(LocationPairMixin, ApiModelSerializer):
     longitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True
     )
-    # The last run's numbers (accounts.CustomerStanding, annotated on every customer query),
-    # labelled as the standing's fields are.
-    score = serializers.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        read_only=True,
-        allow_null=True,
-        coerce_to_string=False,
-        label=_standing_label("score"),
-    )
-    sales_rank = serializers.DecimalField(
-        max_digits=5, decimal_places=2, read_only=True, allow_null=True, label=_standing_label("sales_rank")
-    )
-    scored_at = serializers.DateTimeField(read_only=True, allow_null=True, label=_standing_label("scored_at"))
 
     class Meta:
         model = Customer

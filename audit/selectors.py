@@ -97,9 +97,20 @@ class HistoryRow:
     changes: list[Change]
 
 
+def _get_field(model, name: str):
+    """The model's field `name`, or the one a model names as standing in for it (a value kept in
+    another table but read as the model's own: `audit_field`), or FieldDoesNotExist."""
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        if (field := getattr(model, "audit_field", lambda _name: None)(name)) is None:
+            raise
+        return field
+
+
 def _field_label(model, name: str) -> str:
     try:
-        field = model._meta.get_field(name)
+        field = _get_field(model, name)
         if field.one_to_many and not field.concrete:  # the rows under it (a review's actions)
             return str(field.related_model._meta.verbose_name_plural)
         return str(field.verbose_name)
@@ -117,7 +128,7 @@ def _display(model, name: str, value) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     try:
-        field = model._meta.get_field(name)
+        field = _get_field(model, name)
     except FieldDoesNotExist:
         return str(value)
     if field.choices:

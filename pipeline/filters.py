@@ -52,7 +52,7 @@ class ForecastFilter(filters.FilterSet):
     team = IdFilter(help_text="A team's id: opportunities owned by its members.")
     region = filters.CharFilter(field_name="customer__region", help_text="The customer's region.")
     tier = filters.ChoiceFilter(
-        field_name="customer__tier", choices=Tier.choices, help_text="The customer's tier."
+        field_name="customer__standing__tier", choices=Tier.choices, help_text="The customer's tier."
     )
     close_month = MonthFilter(
         field_name="expected_close_on", help_text="Expected to close in this month (YYYY-MM)."

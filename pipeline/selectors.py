@@ -55,7 +55,7 @@ def opportunity_filter(rows: QuerySet[Opportunity], *, filters: OpportunityFilte
     if filters.region:
         rows = rows.filter(customer__region=filters.region)
     if filters.tier:
-        rows = rows.filter(customer__tier=filters.tier)
+        rows = rows.filter(customer__standing__tier=filters.tier)
     if filters.close_month:
         month = filters.close_month
         rows = rows.filter(expected_close_on__year=month.year, expected_close_on__month=month.month)

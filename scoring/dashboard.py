@@ -189,7 +189,8 @@ def matrix(customers: QuerySet[Customer], filters: DashboardFilters, max_points:
         )[:max_points]
     ]
     rows = [{"quadrant": q, "count": counts.get(q, 0)} for q in engine.QUADRANTS]
-    return {"rows": rows, "points": points, "customers": n + counts.get("", 0)}
+    unscored = counts.get("", 0) + counts.get(None, 0)  # None: no standing row yet
+    return {"rows": rows, "points": points, "customers": n + unscored}
 
 
 # --- Tier movements since the previous run ----------------------------------------------------

@@ -28,11 +28,10 @@ from django.utils import timezone
 from .models import RunStatus, ScoreSnapshot, ScoringRun
 
 _COLUMNS = "run_id, customer_id, score, fit_score, rank, tier, abc_class, is_key_account, sales_12m"
-# From the run's result table (scoring.services): only customers that still exist.
+# From the run's results (scoring.services: the next standing table, or SQLite's temporary one).
 _SELECT = """
 SELECT %(run)s, r.customer_id, r.score, r.fit_score, r.rank, r.tier, r.abc_class, r.is_key_account, r.sales_12m
-FROM scoring_result r
-JOIN accounts_customer c ON c.id = r.customer_id
+FROM {results} r
 """
 
 
@@ -40,16 +39,17 @@ def partition_name(run_id: int) -> str:
     return f"scoring_scoresnapshot_r{int(run_id)}"
 
 
-def snapshots_write(cursor, *, run_id: int) -> int:
-    """The run's snapshot rows from `scoring_result`, inside the run's transaction; how many."""
+def snapshots_write(cursor, *, run_id: int, results: str) -> int:
+    """The run's snapshot rows from its results table, inside the run's transaction; how many."""
+    select = _SELECT.format(results=results)
     if connection.vendor != "postgresql":
-        cursor.execute(f"INSERT INTO scoring_scoresnapshot ({_COLUMNS}) {_SELECT}", {"run": run_id})
+        cursor.execute(f"INSERT INTO scoring_scoresnapshot ({_COLUMNS}) {select}", {"run": run_id})
         return cursor.rowcount
     table, run = partition_name(run_id), int(run_id)
     cursor.execute(
         f"CREATE TABLE {table} (LIKE scoring_scoresnapshot INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
     )
-    cursor.execute(f"INSERT INTO {table} ({_COLUMNS}) {_SELECT}", {"run": run})
+    cursor.execute(f"INSERT INTO {table} ({_COLUMNS}) {select}", {"run": run})
     written = cursor.rowcount
     cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_run CHECK (run_id = {run})")
     cursor.execute(f"ALTER TABLE scoring_scoresnapshot ATTACH PARTITION {table} FOR VALUES IN ({run})")

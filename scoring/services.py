@@ -3,9 +3,10 @@
 A run reads every customer's inputs with one set-based query (streamed through a
 server-side cursor on PostgreSQL, never as model instances; the industry fit table and the
 ticked checklist items of the experience method included), hands plain arrays to the pure
-engine, and writes all results back in one transaction: results land in a temporary table
-(COPY on PostgreSQL), then tier changes and their audit rows, one UPDATE … FROM, snapshot
-rows, the run's "succeeded" and its scoring.run_finished event commit together (each moved
+engine, and writes all results back in one transaction: on PostgreSQL they are COPYed into a
+fresh standing table (accounts.CustomerStanding), then tier changes and their audit rows, the
+snapshot partition, the swap of the standing table by rename, the run's "succeeded" and its
+scoring.run_finished event commit together (each moved
 customer's customer.tier_changed event is written from those rows when that event is
 dispatched: scoring/events.py). Readers see the previous results until that commit, and a
 worker killed before it leaves them untouched; running the same run again completes it.
@@ -330,6 +331,8 @@ RESULT_COLUMNS = (
     "sales_rank",
 )
 
+# SQLite: the results land in a temporary table first. PostgreSQL: they are COPYed straight
+# into the next standing table (below), which is the one table the run writes row by row.
 CREATE_RESULT_TABLE = """
 CREATE TEMPORARY TABLE scoring_result (
     customer_id BIGINT NOT NULL,
@@ -351,13 +354,16 @@ CREATE TEMPORARY TABLE scoring_result (
 
 _TIER_RANK_SQL = "CASE {col} " + " ".join(f"WHEN '{t}' THEN {i}" for t, i in TIER_ORDER.items()) + " END"
 
+# The customers whose tier the run moves: the new results against the standing they replace
+# (two narrow tables joined on their keys). A customer's first tier is not a change.
 INSERT_TIER_CHANGES = f"""
 INSERT INTO scoring_tierchange (run_id, customer_id, from_tier, to_tier, direction)
-SELECT %(run)s, x.customer_id, x.from_tier, x.tier,
-       CASE WHEN {_TIER_RANK_SQL.format(col="x.tier")} < {_TIER_RANK_SQL.format(col="x.from_tier")}
+SELECT %(run)s, n.customer_id, o.tier, n.tier,
+       CASE WHEN {_TIER_RANK_SQL.format(col="n.tier")} < {_TIER_RANK_SQL.format(col="o.tier")}
             THEN 'upgrade' ELSE 'downgrade' END
-FROM scoring_changed x
-WHERE x.from_tier <> '' AND x.from_tier <> x.tier
+FROM {{results}} n
+JOIN accounts_customerstanding o ON o.customer_id = n.customer_id
+WHERE o.tier <> '' AND o.tier <> n.tier
 """
 
 # The audit trail's copy of each tier change, written by the same statement set: one row per
@@ -388,85 +394,82 @@ def _tier_audit_params(run: ScoringRun, now) -> dict:
     }
 
 
-# The classes and the 12-month sales stay on the customer row (the lists filter on them, the
-# dashboards group, sum and sort by them), rewritten only where one of them changed: on a night
-# when few customers move, few rows are touched and the rest keep their tuples (no dead versions
-# across the customer table's dozen indexes).
-_CLASS_COLUMNS = (
-    "fit_score", "tier", "abc_class", "is_key_account", "size_class", "value_class", "matrix_quadrant",
-    "lifecycle_stage", "churn_risk", "sales_12m",
-)  # fmt: skip
-_DISTINCT = {"postgresql": "IS DISTINCT FROM", "sqlite": "IS NOT"}
-# The customers whose classes the run changes, with their tier before it: one join of the
-# results with the customer table, read by the tier changes and by the UPDATE.
-SELECT_CHANGED = {
-    vendor: f"""
-CREATE TEMPORARY TABLE scoring_changed AS
-SELECT r.customer_id, c.tier AS from_tier, {", ".join(f"r.{column}" for column in _CLASS_COLUMNS)}
-FROM scoring_result r
-JOIN accounts_customer c ON c.id = r.customer_id
-WHERE ({", ".join(f"c.{column}" for column in _CLASS_COLUMNS)})
-      {distinct} ({", ".join(f"r.{column}" for column in _CLASS_COLUMNS)})
-"""  # noqa: S608 - constant column names
-    for vendor, distinct in _DISTINCT.items()
-}
-UPDATE_CUSTOMERS = f"""
-UPDATE accounts_customer
-SET {", ".join(f"{column} = x.{column}" for column in _CLASS_COLUMNS)}
-FROM scoring_changed x
-WHERE accounts_customer.id = x.customer_id
-"""  # noqa: S608 - constant column names
-
-# The numbers that move every night (score, the sales percent rank, when) go to the narrow
-# accounts_customerstanding. On PostgreSQL the run builds it anew beside the live one (insert,
-# then its indexes in one sorted pass each, then ANALYZE) and swaps it in by rename as the last
-# statements of its transaction: readers keep the previous table until the commit and wait only
-# for the rename; nothing is updated in place, so nothing is left dead. The run scores every
-# customer there was when it loaded its inputs; one created since had no standing to keep.
+# Everything a run finds goes to the narrow accounts_customerstanding, never onto the wide customer
+# row (a dozen indexes the lists need, and a trigram one). On PostgreSQL the run builds the table
+# anew beside the live one (COPY, then its indexes in one sorted pass each, then ANALYZE) and swaps
+# it in by rename as the last statements of its transaction: readers keep the previous table until
+# the commit and wait only for the rename; nothing is updated in place, so nothing is left dead,
+# however many customers move. The run scores every customer there was when it loaded its inputs;
+# one created since has no standing yet (it reads as never scored) until the next run.
 _STANDING = "accounts_customerstanding"
 _STANDING_NEXT = "accounts_customerstanding_next"
-_STANDING_COLUMNS = "customer_id, score, sales_rank, scored_at"
-_STANDING_ROWS = """
-SELECT r.customer_id, r.score, r.sales_rank, %(now)s
-FROM scoring_result r
-JOIN accounts_customer c ON c.id = r.customer_id
-"""
 # name in the next table → the live table's name (the model's: accounts.CustomerStanding.Meta)
 _STANDING_INDEXES = {
+    "standing_tier": "(tier)",
     "standing_score_desc": "(score DESC, customer_id)",
+    "standing_abc": "(abc_class)",
+    "standing_key": "(is_key_account)",
 }
+# Customers deleted while the run computed: their results are dropped before the swap. Checked
+# by a count of the customers the run loaded (one index-only scan), the anti-join only if short.
+_LOADED_STILL_THERE = "SELECT COUNT(*) FROM accounts_customer WHERE id <= %(last)s"
+_DROP_DELETED = """
+DELETE FROM {results} WHERE NOT EXISTS (SELECT 1 FROM accounts_customer c WHERE c.id = {results}.customer_id)
+"""
 
 
-def _write_standing(cursor, now) -> None:
-    if connection.vendor != "postgresql":
-        cursor.execute(
-            f"DELETE FROM {_STANDING} WHERE customer_id IN (SELECT customer_id FROM scoring_result)"
-        )
-        cursor.execute(f"INSERT INTO {_STANDING} ({_STANDING_COLUMNS}) {_STANDING_ROWS}", {"now": now})
+def _drop_deleted(cursor, results: str, loaded: engine.Results) -> None:
+    if not len(loaded.ids):
         return
+    cursor.execute(_LOADED_STILL_THERE, {"last": int(loaded.ids.max())})
+    if cursor.fetchone()[0] < len(loaded.ids):
+        cursor.execute(_DROP_DELETED.format(results=results))
+
+
+def _standing_next(cursor, now) -> None:
+    """A fresh, empty, index-less copy of the standing table, its `scored_at` defaulting to now."""
     cursor.execute(f"DROP TABLE IF EXISTS {_STANDING_NEXT}")
     cursor.execute(
         f"CREATE TABLE {_STANDING_NEXT} (LIKE {_STANDING} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
     )
-    cursor.execute(f"INSERT INTO {_STANDING_NEXT} ({_STANDING_COLUMNS}) {_STANDING_ROWS}", {"now": now})
+    cursor.execute(f"ALTER TABLE {_STANDING_NEXT} ALTER COLUMN scored_at SET DEFAULT %s", [now])
+
+
+def _standing_index(cursor) -> None:
+    cursor.execute(f"ALTER TABLE {_STANDING_NEXT} ALTER COLUMN scored_at DROP DEFAULT")
     cursor.execute(
         f"ALTER TABLE {_STANDING_NEXT} ADD CONSTRAINT {_STANDING_NEXT}_pkey PRIMARY KEY (customer_id)"
     )
     for name, columns in _STANDING_INDEXES.items():
         cursor.execute(f"CREATE INDEX {name}_next ON {_STANDING_NEXT} {columns}")
     cursor.execute(f"ANALYZE {_STANDING_NEXT}")
-    # The swap: an exclusive lock on the live table, held only until the commit that follows.
-    # Every customer query reads it, and queues behind a waiting lock request: so the run waits
-    # at most SCORING_SWAP_LOCK_TIMEOUT for a long reader to finish, then fails (OperationalError:
-    # the task retries the run with backoff) rather than stall every page behind that reader.
+
+
+def _standing_swap(cursor, loaded: engine.Results) -> None:
+    # An exclusive lock on the live table, held only until the commit that follows. Every
+    # customer query reads it, and queues behind a waiting lock request: so the run waits at most
+    # SCORING_SWAP_LOCK_TIMEOUT for a long reader to finish, then fails (OperationalError: the
+    # task retries the run with backoff) rather than stall every page behind that reader.
     cursor.execute(f"SET LOCAL lock_timeout = {int(settings.SCORING_SWAP_LOCK_TIMEOUT_MS)}")
     cursor.execute(f"LOCK TABLE {_STANDING} IN ACCESS EXCLUSIVE MODE")
     cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+    # Under the lock: a customer deleted before it is gone from the live table (its delete
+    # took the table's row lock and has committed); one deleted after waits, then finds the
+    # new table by its name.
+    _drop_deleted(cursor, _STANDING_NEXT, loaded)
     cursor.execute(f"DROP TABLE {_STANDING}")
     cursor.execute(f"ALTER TABLE {_STANDING_NEXT} RENAME TO {_STANDING}")
     cursor.execute(f"ALTER TABLE {_STANDING} RENAME CONSTRAINT {_STANDING_NEXT}_pkey TO {_STANDING}_pkey")
     for name in _STANDING_INDEXES:
         cursor.execute(f"ALTER INDEX {name}_next RENAME TO {name}")
+
+
+def _standing_replace_sqlite(cursor, now) -> None:
+    cursor.execute(f"DELETE FROM {_STANDING} WHERE customer_id IN (SELECT customer_id FROM scoring_result)")
+    columns = ", ".join(RESULT_COLUMNS)
+    cursor.execute(
+        f"INSERT INTO {_STANDING} ({columns}, scored_at) SELECT {columns}, %s FROM scoring_result", [now]
+    )
 
 
 def _money_text(cents: np.ndarray) -> list[str]:
@@ -502,49 +505,54 @@ def _result_columns(results: engine.Results, *, booleans: tuple[str, str]) -> li
 COPY_CHUNK = 50_000
 
 
-def _fill_result_table(cursor, results: engine.Results) -> None:
+def _fill_results(cursor, table: str, results: engine.Results) -> None:
     if connection.vendor == "postgresql":
         for start in range(0, len(results.ids), COPY_CHUNK):
             part = slice(start, start + COPY_CHUNK)
             chunk = engine.Results(*(getattr(results, f)[part] for f in engine.Results.__dataclass_fields__))
             columns = _result_columns(chunk, booleans=("t", "f"))  # all text: joined without str()
             text = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
-            cursor.copy_expert(
-                f"COPY scoring_result ({', '.join(RESULT_COLUMNS)}) FROM STDIN", io.StringIO(text)
-            )
+            del columns
+            cursor.copy_expert(f"COPY {table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN", io.StringIO(text))
     else:
         placeholders = ", ".join(["%s"] * len(RESULT_COLUMNS))
         rows = list(zip(*_result_columns(results, booleans=(1, 0)), strict=True))
-        cursor.executemany(
-            f"INSERT INTO scoring_result ({', '.join(RESULT_COLUMNS)}) VALUES ({placeholders})", rows
-        )
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(RESULT_COLUMNS)}) VALUES ({placeholders})", rows)
 
 
 def write_results(*, run: ScoringRun, results: engine.Results) -> None:
     """All results, events and snapshots, and the run's success, in one transaction."""
     now = timezone.now()
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
         # A second delivery of the same run waits here for the first, then finds it finished.
         if not ScoringRun.objects.select_for_update().filter(pk=run.pk, in_flight=True).exists():
             logger.info("scoring run %s: already finished, nothing written", run.pk)
             return
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS scoring_result")
-            cursor.execute("DROP TABLE IF EXISTS scoring_changed")
-            cursor.execute(CREATE_RESULT_TABLE)
-            raw = cursor.cursor if connection.vendor == "postgresql" else cursor
-            _fill_result_table(raw, results)
-            if connection.vendor == "postgresql":
-                cursor.execute("ANALYZE scoring_result")
-            cursor.execute(SELECT_CHANGED[connection.vendor])
-            cursor.execute(INSERT_TIER_CHANGES, {"run": run.pk})
+            raw = cursor.cursor if postgres else cursor
+            if postgres:
+                table = _STANDING_NEXT
+                _standing_next(cursor, now)
+                _fill_results(raw, table, results)
+                _standing_index(cursor)
+            else:
+                table = "scoring_result"
+                cursor.execute("DROP TABLE IF EXISTS scoring_result")
+                cursor.execute(CREATE_RESULT_TABLE)
+                _fill_results(raw, table, results)
+                _drop_deleted(cursor, table, results)
+            if postgres:  # again under the swap's lock, for a delete racing this one
+                _drop_deleted(cursor, table, results)
+            cursor.execute(INSERT_TIER_CHANGES.format(results=table), {"run": run.pk})
             changes = cursor.rowcount
-            cursor.execute(INSERT_TIER_AUDIT[connection.vendor == "postgresql"], _tier_audit_params(run, now))
-            cursor.execute(UPDATE_CUSTOMERS)
-            scored = history.snapshots_write(cursor, run_id=run.pk)
-            _write_standing(cursor, now)
-            cursor.execute("DROP TABLE scoring_result")
-            cursor.execute("DROP TABLE scoring_changed")
+            cursor.execute(INSERT_TIER_AUDIT[postgres], _tier_audit_params(run, now))
+            scored = history.snapshots_write(cursor, run_id=run.pk, results=table)
+            if postgres:
+                _standing_swap(cursor, results)
+            else:
+                _standing_replace_sqlite(cursor, now)
+                cursor.execute("DROP TABLE scoring_result")
         run.status, run.in_flight, run.progress = RunStatus.SUCCEEDED, None, 100
         run.customers_scored, run.tier_changes, run.finished_at = scored, max(changes, 0), now
         run.save(

@@ -282,7 +282,7 @@ class PlusDays(Func):
 
 def _tier_is(tier: str) -> Q:
     if tier == Tier.LEAD:  # lead, and every customer not tiered yet
-        return ~Q(tier__in=[other for other in TIERS if other != Tier.LEAD])
+        return ~Q(tier__in=[other for other in TIERS if other != Tier.LEAD]) | Q(tier__isnull=True)
     return Q(tier=tier)
 
 
@@ -460,12 +460,12 @@ def coverage_rows(
         CoverageRow(
             id=row["id"],
             name=row["name"],
-            tier=row["tier"],
+            tier=row["tier"] or "",  # None: no standing row yet
             owner_id=row["owner_id"],
             owner_username=row["owner__username"],
             owner_name=_owner_name(row),
             coverage=coverage_of(
-                tier=row["tier"],
+                tier=row["tier"] or "",  # None: no standing row yet
                 lasts={requirement: row[name] for requirement, name in LAST.items()},
                 policies=policies,
                 today=today,

@@ -43,14 +43,15 @@ class CustomerFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        """`score=`, `sales_12m=` … as a scoring run leaves them: in the customer's standing row."""
+        """`tier=`, `score=`, `sales_12m=` … as a scoring run leaves them: in the customer's standing row."""
         from accounts.models import STANDING_FIELDS, CustomerStanding
 
-        numbers = {name: kwargs.pop(name) for name in STANDING_FIELDS if name in kwargs}
+        results = {name: kwargs.pop(name) for name in STANDING_FIELDS if name in kwargs}
         customer = super()._create(model_class, *args, **kwargs)
-        if numbers:
-            CustomerStanding.objects.create(customer=customer, **numbers)
-            customer.__dict__.update(dict.fromkeys(STANDING_FIELDS), **numbers)
+        if results:
+            standing = CustomerStanding.objects.create(customer=customer, **results)
+            for name in STANDING_FIELDS:
+                setattr(customer, name, getattr(standing, name))
         return customer
 
 

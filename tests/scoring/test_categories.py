@@ -5,7 +5,15 @@ gain, lose or rename a category without the other."""
 
 import pytest
 
-from accounts.models import AbcClass, Customer, LifecycleStage, MatrixQuadrant, SizeClass, Tier, ValueClass
+from accounts.models import (
+    AbcClass,
+    CustomerStanding,
+    LifecycleStage,
+    MatrixQuadrant,
+    SizeClass,
+    Tier,
+    ValueClass,
+)
 from scoring import engine
 from scoring.models import ScoringModel
 
@@ -23,7 +31,7 @@ from scoring.models import ScoringModel
 )
 def test_engine_categories_equal_the_model_choices(engine_values, choices, column):
     assert tuple(engine_values) == tuple(choices.values)
-    stored = Customer._meta.get_field(column)
+    stored = CustomerStanding._meta.get_field(column)
     assert [value for value, _label in stored.choices] == list(choices.values)
     assert max(len(value) for value in engine_values) <= stored.max_length
 

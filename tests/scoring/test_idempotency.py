@@ -132,12 +132,12 @@ def test_two_deliveries_running_at_once_write_the_results_once(postgres):
     run, _ = run_request(by=None, enqueue=False)
     audit_before = audit_rows()
 
-    # Hold both deliveries inside their write transaction: the customers table is locked
-    # against updates, so the first waits there and the second waits on the first's rows.
+    # Hold both deliveries inside their write transaction: the tier changes are locked
+    # against inserts, so the first waits there and the second waits on the first's run row.
     blocker = connection.copy()
     blocker.connect()
     blocker.set_autocommit(False)
-    blocker.cursor().execute("LOCK TABLE accounts_customer IN SHARE ROW EXCLUSIVE MODE")
+    blocker.cursor().execute("LOCK TABLE scoring_tierchange IN SHARE ROW EXCLUSIVE MODE")
     outcomes = []
 
     def delivery():

@@ -160,8 +160,9 @@ def test_an_interrupted_run_starts_over_and_completes():
     assert run.attempts == 2
 
 
-def failing_customer_updates():
-    """A database trigger that refuses every update of a customer row."""
+def failing_tier_changes():
+    """A database trigger that refuses every tier-change row: the run's write fails midway, after
+    its results are written and before they are swapped in."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -169,21 +170,21 @@ def failing_customer_updates():
                 "RAISE EXCEPTION 'refused by test trigger'; END $$ LANGUAGE plpgsql"
             )
             cursor.execute(
-                "CREATE TRIGGER kam_test_refuse BEFORE UPDATE ON accounts_customer "
+                "CREATE TRIGGER kam_test_refuse BEFORE INSERT ON scoring_tierchange "
                 "FOR EACH ROW EXECUTE FUNCTION kam_test_refuse()"
             )
         else:
             cursor.execute(
-                "CREATE TRIGGER kam_test_refuse BEFORE UPDATE ON accounts_customer "
+                "CREATE TRIGGER kam_test_refuse BEFORE INSERT ON scoring_tierchange "
                 "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
             )
 
 
-def allow_customer_updates():
+def allow_tier_changes():
     with connection.cursor() as cursor:
         cursor.execute(
             "DROP TRIGGER kam_test_refuse"
-            + (" ON accounts_customer" if connection.vendor == "postgresql" else "")
+            + (" ON scoring_tierchange" if connection.vendor == "postgresql" else "")
         )
         if connection.vendor == "postgresql":
             cursor.execute("DROP FUNCTION kam_test_refuse()")
@@ -197,12 +198,12 @@ def test_a_failed_write_leaves_the_previous_results_intact_and_a_retry_completes
     TransactionFactory(customer=customers[1], occurred_on=AS_OF, amount=-500)
     second, _ = run_request(by=None, as_of=AS_OF, enqueue=False)
 
-    failing_customer_updates()
+    failing_tier_changes()
     try:
         with pytest.raises(DatabaseError):
             run_execute(run_id=second.pk)
     finally:
-        allow_customer_updates()
+        allow_tier_changes()
 
     # Nothing of the failed attempt is visible: old scores, no snapshots, no events.
     assert scored(customers, 1).tier == "platinum"

@@ -1,5 +1,5 @@
-"""Where a run writes: the classes on the customer row only where they changed, the numbers in
-the narrow standing table (swapped in whole on PostgreSQL), read back as customer attributes."""
+"""Where a run writes: every result in the narrow standing table (swapped in whole on PostgreSQL),
+never on the customer row, read back as customer attributes."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Customer, CustomerStanding
 from pipeline.models import Opportunity
+from scoring import engine
 from scoring.models import ScoreSnapshot
-from scoring.services import run_execute, run_request
+from scoring.services import load_inputs, run_execute, run_request, write_results
 from tests.factories import CustomerFactory, OpportunityFactory, TransactionFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.both_databases]
@@ -23,6 +24,7 @@ AS_OF = date(2026, 6, 30)
 def score(as_of: date = AS_OF):
     run, _created = run_request(by=None, as_of=as_of, enqueue=False)
     run_execute(run_id=run.pk)
+    run.refresh_from_db()
     return run
 
 
@@ -72,13 +74,14 @@ def test_an_unscored_customer_has_no_numbers_and_sorts_last(population):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row versions are PostgreSQL's")
-def test_a_run_on_a_stable_population_rewrites_no_customer_row(population):
-    score()
+def test_no_run_rewrites_a_customer_row_not_even_the_first(population):
     before = row_versions()
+    first = score()  # every customer's classes go from empty to a value
+    assert first.customers_scored == 12
+    assert row_versions() == before
     second = score(AS_OF + timedelta(days=1))  # a day on: scores may move, classes do not
     assert second.tier_changes == 0
     assert row_versions() == before
-    # The numbers did move into a new standing table.
     assert CustomerStanding.objects.count() == 12
 
 
@@ -98,21 +101,43 @@ def test_the_standing_is_a_new_table_with_the_models_indexes(population):
             "SELECT indexname FROM pg_indexes WHERE tablename = 'accounts_customerstanding' ORDER BY indexname"
         )
         names = [row[0] for row in cursor.fetchall()]
-    assert names == ["accounts_customerstanding_pkey", "standing_score_desc"]
+    assert names == [
+        "accounts_customerstanding_pkey",
+        "standing_abc",
+        "standing_key",
+        "standing_score_desc",
+        "standing_tier",
+    ]
 
 
-def test_only_changed_classes_are_written(population):
+def test_a_moved_customer_moves_in_the_standing_not_on_its_row(population):
     score()
     moved = population[0]
     TransactionFactory(customer=moved, occurred_on=AS_OF, amount=1_000_000)
     Customer.objects.filter(pk=moved.pk).update(potential=5, demonstration=5, winnability=5)
     with CaptureQueriesContext(connection) as queries:
-        score()
-    updates = [
+        run = score()
+    writes = [
         q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("UPDATE accounts_customer")
     ]
-    assert len(updates) == 1
+    assert writes == []
+    assert run.tier_changes >= 1  # others move down a place around it
     assert Customer.objects.get(pk=moved.pk).tier == "platinum"
+    assert CustomerStanding.objects.get(customer=moved).tier == "platinum"
+
+
+def test_a_customer_deleted_while_the_run_computes_is_left_out(population):
+    gone = CustomerFactory(name="将删除的客户", status="prospect")
+    run, _created = run_request(by=None, as_of=AS_OF, enqueue=False)
+    results = engine.score_population(load_inputs(as_of=AS_OF), run.model.to_parameters())
+    assert gone.pk in results.ids
+    gone.delete()
+    write_results(run=run, results=results)
+    run.refresh_from_db()
+    assert run.customers_scored == 12
+    assert CustomerStanding.objects.count() == 12
+    assert not CustomerStanding.objects.filter(customer_id=gone.pk).exists()
+    assert not ScoreSnapshot.objects.filter(run=run, customer_id=gone.pk).exists()
 
 
 def test_deleting_a_customer_deletes_its_standing(population):

@@ -142,12 +142,13 @@ def test_killing_the_worker_mid_run_keeps_old_results_and_the_run_completes(work
     Customer.objects.filter(pk=weakest.pk).update(potential=5, demonstration=5, winnability=5)
     run, _ = run_request(by=None, enqueue=False)
 
-    # Hold a lock that lets the worker read but blocks its write-back, so it is surely mid-run.
+    # Hold a lock that lets the worker read but blocks its write-back midway (its results are
+    # written, its tier changes wait), so it is surely mid-write.
     s = connection.settings_dict
     blocker = psycopg2.connect(
         dbname=s["NAME"], user=s["USER"], host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432
     )
-    blocker.cursor().execute("LOCK TABLE accounts_customer IN SHARE ROW EXCLUSIVE MODE")
+    blocker.cursor().execute("LOCK TABLE scoring_tierchange IN SHARE ROW EXCLUSIVE MODE")
     try:
         worker.send(run.pk)
         wait_for(lambda: run_status(run.pk).progress == 60)

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from accounts.models import Customer, Tier, VisitKind
+from accounts.models import Customer, CustomerStanding, Tier, VisitKind
 from servicing import coverage
 from servicing.coverage import (
     Coverage,
@@ -178,15 +178,17 @@ def test_a_tier_change_to_a_stricter_policy_makes_an_account_overdue():
     visit(customer, 40)
     assert statuses(customer) == Coverage.ON_TRACK
 
-    Customer.objects.filter(pk=customer.pk).update(tier=Tier.IRON)  # as a scoring run writes it
+    CustomerStanding.objects.update_or_create(
+        customer=customer, defaults={"tier": Tier.IRON}
+    )  # as a scoring run writes it
     review(customer, 10)
     assert statuses(customer) == Coverage.ON_TRACK  # iron: 60 days
 
-    Customer.objects.filter(pk=customer.pk).update(tier=Tier.GOLD)
+    CustomerStanding.objects.update_or_create(customer=customer, defaults={"tier": Tier.GOLD})
     visit(customer, 10, kind=VisitKind.EXECUTIVE)
     assert statuses(customer) == Coverage.ON_TRACK  # the executive meeting counts as a visit
 
-    Customer.objects.filter(pk=customer.pk).update(tier=Tier.PLATINUM)
+    CustomerStanding.objects.update_or_create(customer=customer, defaults={"tier": Tier.PLATINUM})
     assert statuses(customer) == Coverage.DUE  # platinum: a visit every 14 days; 10 > 14 − 7
 
 

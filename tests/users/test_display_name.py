@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.imports import CUSTOMER_COLUMNS, read_table
-from accounts.models import Customer
+from accounts.models import CustomerStanding
 from tests.factories import CustomerFactory, OpportunityFactory, UserFactory, VisitFactory
 from users.models import DISPLAY_NAME_FIELDS, Role, User, person_name, user_display_name
 
@@ -80,8 +80,14 @@ def book(li_ming):
     each with an open opportunity he owns."""
     neglected = CustomerFactory(name="华信精密机械有限公司", owner=li_ming, status="customer")
     visited = CustomerFactory(name="南方电子有限公司", owner=li_ming, status="customer")
-    Customer.objects.filter(pk=neglected.pk).update(
-        is_key_account=True, churn_risk=True, tier="gold", sales_12m=Decimal("500000.00")
+    CustomerStanding.objects.update_or_create(  # as a scoring run leaves it
+        customer=neglected,
+        defaults={
+            "is_key_account": True,
+            "churn_risk": True,
+            "tier": "gold",
+            "sales_12m": Decimal("500000.00"),
+        },
     )
     VisitFactory(customer=visited, by=li_ming, occurred_at=timezone.now() - timedelta(hours=1))
     OpportunityFactory(customer=neglected, expected_amount=Decimal(300_000), probability=50)
