@@ -85,7 +85,7 @@ def scoring_summary(*, user: User | None, customers: QuerySet[Customer] | None =
     }
     totals = customers.aggregate(
         customers=Count("id"),
-        # Every customer a run scored has a tier: counted on the row, not through the standing.
+        # Every customer a run scored has a tier (a customer with no standing row: NULL, not counted).
         scored=Count("id", filter=~Q(tier="")),
         key_accounts=Count("id", filter=Q(is_key_account=True)),
         revenue=revenue(Q()),

@@ -442,7 +442,11 @@ def _standing_index(cursor) -> None:
     )
     for name, columns in _STANDING_INDEXES.items():
         cursor.execute(f"CREATE INDEX {name}_next ON {_STANDING_NEXT} {columns}")
+    # The planner's statistics for the readers, from a sample of 3,000 rows (the columns are a
+    # handful of classes and flags, and numbers read by range): a tenth of the default's work.
+    cursor.execute("SET LOCAL default_statistics_target = 10")
     cursor.execute(f"ANALYZE {_STANDING_NEXT}")
+    cursor.execute("SET LOCAL default_statistics_target TO DEFAULT")
 
 
 def _standing_swap(cursor, loaded: engine.Results) -> None:
@@ -472,13 +476,20 @@ def _standing_replace_sqlite(cursor, now) -> None:
     )
 
 
+_HUNDREDTHS = np.array([f".{i:02d}" for i in range(100)])
+# Scores, fit scores and percent ranks are 0.00–100.00: their text is looked up, not built.
+_PERCENT_TEXT = np.array([f"{i // 100}.{i % 100:02d}" for i in range(10_001)])
+
+
 def _money_text(cents: np.ndarray) -> list[str]:
     """Integer cents → exact decimal text ('-12.05'), vectorised."""
-    sign = np.where(cents < 0, "-", "")
+    if len(cents) and 0 <= cents.min() and cents.max() <= 10_000:
+        return _PERCENT_TEXT[cents].tolist()
     absolute = np.abs(cents)
-    units = (absolute // 100).astype(str)
-    hundredths = np.char.zfill((absolute % 100).astype(str), 2)
-    return np.char.add(np.char.add(np.char.add(sign, units), "."), hundredths).tolist()
+    text = list(map(str.__add__, (absolute // 100).astype(str).tolist(), _HUNDREDTHS[absolute % 100].tolist()))
+    for i in np.flatnonzero(cents < 0).tolist():
+        text[i] = "-" + text[i]
+    return text
 
 
 def _result_columns(results: engine.Results, *, booleans: tuple[str, str]) -> list[list]:
