@@ -486,7 +486,9 @@ def _money_text(cents: np.ndarray) -> list[str]:
     if len(cents) and 0 <= cents.min() and cents.max() <= 10_000:
         return _PERCENT_TEXT[cents].tolist()
     absolute = np.abs(cents)
-    text = list(map(str.__add__, (absolute // 100).astype(str).tolist(), _HUNDREDTHS[absolute % 100].tolist()))
+    text = list(
+        map(str.__add__, (absolute // 100).astype(str).tolist(), _HUNDREDTHS[absolute % 100].tolist())
+    )
     for i in np.flatnonzero(cents < 0).tolist():
         text[i] = "-" + text[i]
     return text
