@@ -20,6 +20,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -41,6 +42,7 @@ from .models import (
     CompetitorPresence,
     Contact,
     Customer,
+    CustomerStanding,
     CustomerStatus,
     FitCriterion,
     IndustryFit,
@@ -164,6 +166,28 @@ def customer_ordering(ordering: str, *, search: str = "") -> tuple:
     if ordering in SEARCH_NAME_ORDERINGS and uses_trigram_indexes(search):
         return SEARCH_NAME_ORDERINGS[ordering]
     return CUSTOMER_ORDERINGS[ordering]
+
+
+def standing_of(customers: QuerySet[Customer]) -> QuerySet[CustomerStanding]:
+    """The last run's results of `customers`, to aggregate or rank them: from the narrow standing
+    table alone when `customers` are all of them, else with their ids as a semi-join (hashed once,
+    the standing table scanned once). Never every standing row joined to every customer row,
+    which on PostgreSQL builds a hash of the whole standing table per query (and per worker).
+    The rows of customers never scored are not among them: count those with `customers_count`."""
+    if not customers.query.where:
+        return CustomerStanding.objects.all()
+    return CustomerStanding.objects.filter(customer_id__in=customers.order_by().values("pk"))
+
+
+def customers_count(customers: QuerySet[Customer]) -> Coalesce:
+    """How many `customers` there are, scored or not, as an aggregate of a query over their
+    standing (`standing_of`): an uncorrelated subquery, evaluated once, so the count comes in the
+    same query; itself when no customer has a standing row yet."""
+    count = Subquery(
+        customers.order_by().values(n=Func(Value(1), function="COUNT", output_field=IntegerField())),
+        output_field=IntegerField(),
+    )
+    return Coalesce(Max(count), count, output_field=IntegerField())
 
 
 def customer_search(queryset: QuerySet[Customer], text: str) -> QuerySet[Customer]:

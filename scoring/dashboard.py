@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce, Mod, RowNumber
 from django.utils import timezone
 
 from accounts.models import Customer, Visit, credit_risk_on, credit_risk_q
-from accounts.selectors import checkin_far
+from accounts.selectors import checkin_far, customers_count, standing_of
 from pipeline import selectors as pipeline_selectors
 from receivables import selectors as receivables_selectors
 from servicing import coverage as service_coverage
@@ -125,10 +125,11 @@ def pareto(customers: QuerySet[Customer], filters: DashboardFilters, points: int
     """Cumulative revenue share against share of customers (sales_12m descending), sampled to
     about `points` points; `a_customer_share` marks where the 80% line is crossed."""
     positive = Q(sales_12m__gt=0)
-    counts = customers.aggregate(
-        n=Count("id"),
-        paying=Count("id", filter=positive),
-        a=Count("id", filter=Q(abc_class="A")),
+    standing = standing_of(customers)  # the narrow table, the customers a semi-join
+    counts = standing.aggregate(
+        n=customers_count(customers),
+        paying=Count("pk", filter=positive),
+        a=Count("pk", filter=Q(abc_class="A")),
         total=Coalesce(Sum("sales_12m", filter=positive), Value(ZERO), output_field=MONEY),
     )
     n, paying, a_count = counts["n"], counts["paying"], counts["a"]
@@ -136,11 +137,11 @@ def pareto(customers: QuerySet[Customer], filters: DashboardFilters, points: int
     if not n or not total:
         return {"rows": [], "customers": n, "revenue_12m": total, "a_customer_share": ZERO}
     step = max(1, n // points)
-    # Only customers with revenue move the curve, and they come first: rank just them, in the
-    # order of the customer_sales_desc index (no sort of the whole table).
-    order = [F("sales_12m").desc(), F("id").asc()]
+    # Only customers with revenue move the curve, and they come first: rank just them (one sort
+    # of the narrow standing rows).
+    order = [F("sales_12m").desc(), F("customer_id").asc()]
     ranked = (
-        customers.filter(positive)
+        standing.filter(positive)
         .annotate(
             position=Window(RowNumber(), order_by=order), cumulative=Window(Sum("sales_12m"), order_by=order)
         )
@@ -170,7 +171,15 @@ def matrix(customers: QuerySet[Customer], filters: DashboardFilters, max_points:
     """Quadrant counts, and a deterministic sample of scored customers as points: x = potential
     rating, y = the sales percent rank the last run gave them among all customers — the same
     value the run classified the quadrant by, so every point sits in its labelled quadrant."""
-    counts = dict(customers.values_list("matrix_quadrant").annotate(n=Count("id")).order_by())
+    # Per quadrant from the standing rows, every customer (scored or not) counted in the same query.
+    grouped = (
+        standing_of(customers)
+        .values_list("matrix_quadrant")
+        .annotate(n=Count("pk"), everyone=customers_count(customers))
+    )
+    grouped = list(grouped.order_by())
+    counts = {quadrant: n for quadrant, n, _everyone in grouped}
+    everyone = grouped[0][2] if grouped else customers.count()  # nobody scored: no row to carry it
     scored = customers.filter(sales_rank__isnull=False)
     n = sum(count for quadrant, count in counts.items() if quadrant)
     step = max(1, -(-n // max_points))
@@ -189,8 +198,7 @@ def matrix(customers: QuerySet[Customer], filters: DashboardFilters, max_points:
         )[:max_points]
     ]
     rows = [{"quadrant": q, "count": counts.get(q, 0)} for q in engine.QUADRANTS]
-    unscored = counts.get("", 0) + counts.get(None, 0)  # None: no standing row yet
-    return {"rows": rows, "points": points, "customers": n + unscored}
+    return {"rows": rows, "points": points, "customers": everyone}
 
 
 # --- Tier movements since the previous run ----------------------------------------------------

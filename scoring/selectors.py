@@ -7,6 +7,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Customer
+from accounts.selectors import customers_count, standing_of
 from users.models import User
 from web.money import money_output
 
@@ -79,22 +80,22 @@ def scoring_summary(*, user: User | None, customers: QuerySet[Customer] | None =
     def revenue(condition: Q) -> Coalesce:
         return Coalesce(Sum("sales_12m", filter=positive & condition), Value(ZERO), output_field=MONEY)
 
-    # One pass over the customers: totals, and per tier and per ABC class a count and revenue.
     groups = {f"tier_{tier}": Q(tier=tier) for tier in engine.TIERS} | {
         f"abc_{cls}": Q(abc_class=cls) for cls in engine.ABC
     }
-    totals = customers.aggregate(
-        customers=Count("id"),
-        # Every customer a run scored has a tier (a customer with no standing row: NULL, not counted).
-        scored=Count("id", filter=~Q(tier="")),
-        key_accounts=Count("id", filter=Q(is_key_account=True)),
+    # One pass over the customers' standing rows (the narrow table: see standing_of): totals,
+    # and per tier and per ABC class a count and revenue; the customers counted in the same query.
+    totals = standing_of(customers).aggregate(
+        customers=customers_count(customers),
+        scored=Count("pk", filter=~Q(tier="")),  # every customer a run scored has a tier
+        key_accounts=Count("pk", filter=Q(is_key_account=True)),
         revenue=revenue(Q()),
         squares=Coalesce(
             Sum(F("sales_12m") * F("sales_12m"), filter=positive, output_field=MONEY),
             Value(ZERO),
             output_field=MONEY,
         ),
-        **{f"{key}_n": Count("id", filter=condition) for key, condition in groups.items()},
+        **{f"{key}_n": Count("pk", filter=condition) for key, condition in groups.items()},
         **{f"{key}_revenue": revenue(condition) for key, condition in groups.items()},
     )
     total = Decimal(totals["revenue"]).quantize(HUNDREDTH)  # SQLite sums in binary floats
@@ -106,7 +107,10 @@ def scoring_summary(*, user: User | None, customers: QuerySet[Customer] | None =
         cls: {"n": totals[f"abc_{cls}_n"], "revenue": totals[f"abc_{cls}_revenue"]} for cls in engine.ABC
     }
     top = list(
-        customers.filter(positive).order_by("-sales_12m", "id").values_list("sales_12m", flat=True)[:10]
+        standing_of(customers)
+        .filter(positive)
+        .order_by("-sales_12m", "customer_id")
+        .values_list("sales_12m", flat=True)[:10]
     )
     model = ScoringModel.objects.filter(is_active=True).first()
     top1 = _share(1, top[0] if top else ZERO, total).revenue_share
