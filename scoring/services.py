@@ -409,6 +409,7 @@ _STANDING_INDEXES = {
     "standing_score_desc": "(score DESC, customer_id)",
     "standing_abc": "(abc_class)",
     "standing_key": "(is_key_account)",
+    "standing_sales_desc": "(sales_12m DESC, customer_id)",
 }
 # Customers deleted while the run computed: their results are dropped before the swap. Checked
 # by a count of the customers the run loaded (one index-only scan), the anti-join only if short.

@@ -105,6 +105,7 @@ def test_the_standing_is_a_new_table_with_the_models_indexes(population):
         "accounts_customerstanding_pkey",
         "standing_abc",
         "standing_key",
+        "standing_sales_desc",
         "standing_score_desc",
         "standing_tier",
     ]
