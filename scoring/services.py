@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer, CustomerStatus
+from accounts.models import STANDING_FIELDS, Customer, CustomerStatus
 from accounts.selectors import SalesWindow
 from events.outbox import emit
 from events.types import EventType
@@ -314,22 +314,9 @@ def _open_opportunities(ids: np.ndarray) -> np.ndarray:
 
 # --- Writing the results -----------------------------------------------------------------
 
-RESULT_COLUMNS = (
-    "customer_id",
-    "score",
-    "fit_score",
-    "rank",
-    "tier",
-    "abc_class",
-    "is_key_account",
-    "size_class",
-    "value_class",
-    "matrix_quadrant",
-    "lifecycle_stage",
-    "churn_risk",
-    "sales_12m",
-    "sales_rank",
-)
+# The COPY's columns: the customer, then the standing's results in their order (accounts.models
+# STANDING_FIELDS), which is the order _result_columns builds them in; scored_at is the run's time.
+RESULT_COLUMNS = ("customer_id", *(name for name in STANDING_FIELDS if name != "scored_at"))
 
 # SQLite: the results land in a temporary table first. PostgreSQL: they are COPYed straight
 # into the next standing table (below), which is the one table the run writes row by row.
