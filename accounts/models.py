@@ -423,6 +423,7 @@ class Customer(DerivedFromName, CleanText, Audited, models.Model):
     # Empty ("" or None) until the customer is first scored.
     score = StandingValue()
     fit_score = StandingValue()
+    rank = StandingValue()
     abc_class = StandingValue()
     tier = StandingValue()
     is_key_account = StandingValue()
