@@ -66,6 +66,10 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # before bench/, whose scoring.py is this file
+
+from scoring.result_table import RESULT_TABLE_COLUMNS  # noqa: E402 - plain SQL text, no Django
+
 BENCH_DB = "kam_bench"
 AS_OF = "2026-06-30"
 
@@ -441,25 +445,8 @@ def measure_floor(url: str, run_id: int) -> dict:
 
 # --- (c) the write floor of issue 17 ------------------------------------------------------------
 
-# A run's result rows: the customer and the 13 result columns of scoring.services' result table.
-RESULT_TABLE = """
-CREATE TABLE {table} (
-    customer_id BIGINT NOT NULL,
-    score NUMERIC(5, 2) NOT NULL,
-    fit_score NUMERIC(5, 2) NOT NULL,
-    rank INTEGER NOT NULL,
-    tier VARCHAR(10) NOT NULL,
-    abc_class VARCHAR(1) NOT NULL,
-    is_key_account BOOLEAN NOT NULL,
-    size_class VARCHAR(10) NOT NULL,
-    value_class VARCHAR(10) NOT NULL,
-    matrix_quadrant VARCHAR(10) NOT NULL,
-    lifecycle_stage VARCHAR(12) NOT NULL,
-    churn_risk BOOLEAN NOT NULL,
-    sales_12m NUMERIC(16, 2) NOT NULL,
-    sales_rank NUMERIC(5, 2) NOT NULL
-)
-"""
+# A run's result rows: the customer and its 13 results (scoring/result_table.py, as the run's own).
+RESULT_TABLE = "CREATE TABLE {table} " + RESULT_TABLE_COLUMNS
 # The project's last run, read back as those rows: the standing table holds all of them.
 RESULT_ROWS = """
 COPY (

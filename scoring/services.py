@@ -34,6 +34,7 @@ from users.models import User
 
 from . import engine, history
 from .models import RunStatus, ScoringModel, ScoringRun
+from .result_table import RESULT_TABLE_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -320,24 +321,7 @@ RESULT_COLUMNS = ("customer_id", *(name for name in STANDING_FIELDS if name != "
 
 # SQLite: the results land in a temporary table first. PostgreSQL: they are COPYed straight
 # into the next standing table (below), which is the one table the run writes row by row.
-CREATE_RESULT_TABLE = """
-CREATE TEMPORARY TABLE scoring_result (
-    customer_id BIGINT NOT NULL,
-    score NUMERIC(5, 2) NOT NULL,
-    fit_score NUMERIC(5, 2) NOT NULL,
-    rank INTEGER NOT NULL,
-    tier VARCHAR(10) NOT NULL,
-    abc_class VARCHAR(1) NOT NULL,
-    is_key_account BOOLEAN NOT NULL,
-    size_class VARCHAR(10) NOT NULL,
-    value_class VARCHAR(10) NOT NULL,
-    matrix_quadrant VARCHAR(10) NOT NULL,
-    lifecycle_stage VARCHAR(12) NOT NULL,
-    churn_risk BOOLEAN NOT NULL,
-    sales_12m NUMERIC(16, 2) NOT NULL,
-    sales_rank NUMERIC(5, 2) NOT NULL
-)
-"""
+CREATE_RESULT_TABLE = f"CREATE TEMPORARY TABLE scoring_result {RESULT_TABLE_COLUMNS}"
 
 _TIER_RANK_SQL = "CASE {col} " + " ".join(f"WHEN '{t}' THEN {i}" for t, i in TIER_ORDER.items()) + " END"
 
