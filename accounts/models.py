@@ -4,6 +4,7 @@
 and search starts from it, and everything under a customer is reached through it.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -194,6 +195,21 @@ class InSubquery(models.Lookup):
         return template % (lhs, rhs), (*lhs_params, *rhs_params)
 
 
+@dataclass(frozen=True)
+class OnStanding:
+    """What picks a set of customers, said again on the standing table, whose rows carry their
+    customer's owner (CustomerStanding.owner): so the dashboards aggregate the rows of the
+    customers a manager sees from that narrow table alone (accounts.selectors.standing_of).
+
+    `where` is the customer query's condition it was recorded for: another filter added since
+    changes it, and then it no longer applies. `counts` are disjoint conditions on the customer
+    table whose counts add up to the set (scored or not), each served by one index."""
+
+    where: object
+    standing: Q
+    counts: tuple[Q, ...]
+
+
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CustomerQuerySet":
         """The customers `user` may see; anything else does not exist for them (404).
@@ -202,19 +218,52 @@ class CustomerQuerySet(models.QuerySet):
         plus every customer owned by a member of a team they manage. An admin: all.
         Subqueries, not joins, so a customer never appears twice. The same rule read the other
         way round (who sees one customer) is `accounts.selectors.users_who_see`: change both.
+        The rule is written once for both tables that carry the owner (`sees`).
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_staff:
             return self.all()
-        team_of = AccountTeamMember.objects.filter(user=user).values("customer_id")
-        own = Q(owner=user) | Q(InSubquery(F("pk"), team_of))
-        if user.managed_teams.exists():
-            from users.models import Team
+        from users.models import Team
 
-            members = Team.members.through.objects.filter(team__managers=user).values("user_id")
-            own |= Q(InSubquery(F("owner_id"), members))
-        return self.filter(own)
+        team_of = AccountTeamMember.objects.filter(user=user).values("customer_id")
+        # Read now (one query, a handful of ids): a constant list is one index condition.
+        members = Team.members.through.objects.filter(team__managers=user).values_list("user_id", flat=True)
+        owned = Q(owner_id__in=sorted({user.pk, *members}))  # the same on either table
+        # Counted apart, each from one index: the customers they or their teams own, then the
+        # others on their account teams (owned by someone else or by nobody).
+        others = Q(owner__isnull=True) | ~owned
+        return self._also_on_standing(
+            owned | Q(InSubquery(F("pk"), team_of)),
+            standing=owned | Q(InSubquery(F("customer_id"), team_of)),
+            counts=(owned, Q(InSubquery(F("pk"), team_of)) & others),
+        )
+
+    def owned_by(self, owners: models.QuerySet) -> "CustomerQuerySet":
+        """The customers owned by one of `owners` (a subquery of user ids)."""
+        owned = Q(InSubquery(F("owner_id"), owners))
+        return self._also_on_standing(owned, standing=owned, counts=(owned,))
+
+    def _also_on_standing(self, condition: Q, *, standing: Q, counts: tuple[Q, ...]) -> "CustomerQuerySet":
+        before = self.on_standing()
+        filtered = self.filter(condition)
+        if before is not None:
+            filtered.query.on_standing = OnStanding(
+                where=filtered.query.where.clone(),
+                standing=before.standing & standing,
+                counts=tuple(a & b for a in before.counts for b in counts),
+            )
+        return filtered
+
+    def on_standing(self) -> OnStanding | None:
+        """These customers' condition on the standing table, when every filter they have was
+        added by `visible_to` or `owned_by`; None when another one was."""
+        if not self.query.where:
+            return OnStanding(where=None, standing=Q(), counts=(Q(),))
+        recorded = getattr(self.query, "on_standing", None)  # the query's clones carry it
+        if recorded is not None and recorded.where == self.query.where:
+            return recorded
+        return None
 
     def select_for_update(self, nowait=False, skip_locked=False, of=(), no_key=False) -> "CustomerQuerySet":
         """Locks the customer rows only: the standing, joined for its numbers, is never locked
@@ -586,6 +635,19 @@ class CustomerStanding(models.Model):
         _("sales percent rank"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+    # The customer's owner, so that what a user may see can be picked from this table alone
+    # (CustomerQuerySet.visible_to). Not a result: the run copies it with the results, a trigger
+    # on accounts_customer (migration 0017) keeps it in step when the owner changes, and the run
+    # takes the owners again under its swap's lock (scoring.services._standing_swap).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,  # the customer's SET_NULL fires the trigger
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("customer standing")
@@ -600,6 +662,8 @@ class CustomerStanding(models.Model):
             # Top customers by revenue (concentration's top 1 / top 10, the Pareto curve): walked
             # in order, the visible ones picked as it goes.
             models.Index(fields=["-sales_12m", "customer"], name="standing_sales_desc"),
+            # What a manager or a rep sees, picked by owner (CustomerQuerySet.visible_to).
+            models.Index(fields=["owner"], name="standing_owner"),
         ]
 
     def __str__(self) -> str:

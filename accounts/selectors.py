@@ -169,24 +169,40 @@ def customer_ordering(ordering: str, *, search: str = "") -> tuple:
 
 
 def standing_of(customers: QuerySet[Customer]) -> QuerySet[CustomerStanding]:
-    """The last run's results of `customers`, to aggregate or rank them: from the narrow standing
-    table alone when `customers` are all of them, else with their ids as a semi-join (hashed once,
-    the standing table scanned once). Never every standing row joined to every customer row,
-    which on PostgreSQL builds a hash of the whole standing table per query (and per worker).
+    """The last run's results of `customers`, to aggregate or rank them, from the narrow
+    standing table: all of it when `customers` are all of them; the rows picked by their own
+    owner and customer columns when `customers` are what someone sees (`visible_to`, perhaps
+    `owned_by` a team), as the customer table would pick them; else with the customers' ids as a
+    semi-join (hashed once, the standing table scanned once). Never every standing row joined to
+    every customer row, which on PostgreSQL builds a hash of the whole standing table per query.
     The rows of customers never scored are not among them: count those with `customers_count`."""
-    if not customers.query.where:
-        return CustomerStanding.objects.all()
+    on_standing = customers.on_standing()
+    if on_standing is not None:
+        return CustomerStanding.objects.filter(on_standing.standing)
     return CustomerStanding.objects.filter(customer_id__in=customers.order_by().values("pk"))
 
 
-def customers_count(customers: QuerySet[Customer]) -> Coalesce:
+def customers_count(customers: QuerySet[Customer], *, grouped: bool = False) -> Coalesce | Max:
     """How many `customers` there are, scored or not, as an aggregate of a query over their
-    standing (`standing_of`): an uncorrelated subquery, evaluated once, so the count comes in the
-    same query; itself when no customer has a standing row yet."""
-    count = Subquery(
-        customers.order_by().values(n=Func(Value(1), function="COUNT", output_field=IntegerField())),
-        output_field=IntegerField(),
+    standing (`standing_of`): uncorrelated subqueries, evaluated once, so the count comes in the
+    same query; itself when no customer has a standing row yet (`grouped`: then no group comes).
+    What a user sees is counted as the customers they or their teams own plus the others on
+    their account teams, each from one index of the plain customer table."""
+    on_standing = customers.on_standing()
+    # The plain table (no standing join, which would keep PostgreSQL from an index-only scan).
+    parts = (
+        [customers] if on_standing is None else [Customer._base_manager.filter(q) for q in on_standing.counts]
     )
+    counts = [
+        Subquery(
+            part.order_by().values(n=Func(Value(1), function="COUNT", output_field=IntegerField())),
+            output_field=IntegerField(),
+        )
+        for part in parts
+    ]
+    count = sum(counts[1:], start=counts[0])
+    if grouped:  # per group of standing rows (GROUP BY would compute a bare count once more)
+        return Max(count)
     return Coalesce(Max(count), count, output_field=IntegerField())
 
 

@@ -71,8 +71,8 @@ class DashboardFilters:
 def dashboard_customers(*, user: User, filters: DashboardFilters) -> QuerySet[Customer]:
     customers = Customer.objects.visible_to(user)
     if filters.team:
-        customers = customers.filter(
-            owner_id__in=Team.members.through.objects.filter(team_id=filters.team).values("user_id")
+        customers = customers.owned_by(
+            Team.members.through.objects.filter(team_id=filters.team).values("user_id")
         )
     if filters.region:
         customers = customers.filter(region=filters.region)
@@ -175,26 +175,36 @@ def matrix(customers: QuerySet[Customer], filters: DashboardFilters, max_points:
     grouped = (
         standing_of(customers)
         .values_list("matrix_quadrant")
-        .annotate(n=Count("pk"), everyone=customers_count(customers))
+        .annotate(n=Count("pk"), everyone=customers_count(customers, grouped=True))
     )
     grouped = list(grouped.order_by())
     counts = {quadrant: n for quadrant, n, _everyone in grouped}
     everyone = grouped[0][2] if grouped else customers.count()  # nobody scored: no row to carry it
-    scored = customers.filter(sales_rank__isnull=False)
     n = sum(count for quadrant, count in counts.items() if quadrant)
     step = max(1, -(-n // max_points))
-    sample = scored.annotate(sample=Mod(F("id"), Value(step), output_field=IntegerField())).filter(sample=0)
+    # The sample from the standing rows too, each joined to its customer for the name.
+    sample = (
+        standing_of(customers)
+        .filter(sales_rank__isnull=False)
+        .annotate(sample=Mod(F("customer_id"), Value(step), output_field=IntegerField()))
+        .filter(sample=0)
+    )
     points = [
         {
-            "id": row["id"],
-            "name": row["name"],
-            "potential": row["potential"],
+            "id": row["customer_id"],
+            "name": row["customer__name"],
+            "potential": row["customer__potential"],
             "value_rank": row["sales_rank"],
             "sales_12m": row["sales_12m"] or ZERO,
             "quadrant": row["matrix_quadrant"],
         }
-        for row in sample.order_by("id").values(
-            "id", "name", "potential", "sales_rank", "sales_12m", "matrix_quadrant"
+        for row in sample.order_by("customer_id").values(
+            "customer_id",
+            "customer__name",
+            "customer__potential",
+            "sales_rank",
+            "sales_12m",
+            "matrix_quadrant",
         )[:max_points]
     ]
     rows = [{"quadrant": q, "count": counts.get(q, 0)} for q in engine.QUADRANTS]

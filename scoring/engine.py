@@ -115,6 +115,9 @@ class Inputs:
     industry_capability: np.ndarray  # int8, 1–5
     fit_ticked: np.ndarray  # int64: Σ weight of the customer's ticked active checklist items, ×100
     fit_total: int  # Σ weight of all active checklist items ×100, the same for everyone
+    # Not an input of the score: each customer's owner (0 = none), passed through to the results,
+    # which the standing table keeps beside them for visibility. None where no one needs it.
+    owner_ids: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -168,6 +171,7 @@ class Results:
     churn_risk: np.ndarray  # bool
     sales_rank_centi: np.ndarray  # int64: the sales percent rank × 100 (5000 = 50.00), half up
     fit_centi: np.ndarray  # int64: fit score × 100 (experience method), half up
+    owner_ids: np.ndarray | None = None  # Inputs.owner_ids, as they were
 
     def score(self, i: int) -> Decimal:
         return Decimal(int(self.score_centi[i])).scaleb(-2)
@@ -259,7 +263,7 @@ def score_population(inputs: Inputs, params: Parameters | None = None) -> Result
     n = inputs.n
     if n == 0:
         z, text, flag = np.array([], dtype=np.int64), np.array([], dtype="<U11"), np.array([], dtype=bool)
-        return Results(z, z, z, z, text, text, flag, text, text, text, text, flag, z, z)
+        return Results(z, z, z, z, text, text, flag, text, text, text, text, flag, z, z, inputs.owner_ids)
 
     # 1. Dimension scores and the composite score, exactly: score×100 = N / D, rounded half up.
     growth = inputs.sales_12m - inputs.sales_prev_12m
@@ -377,6 +381,7 @@ def score_population(inputs: Inputs, params: Parameters | None = None) -> Result
         churn_risk=churn,
         sales_rank_centi=(2 * 10_000 * sales_k + m) // (2 * m),
         fit_centi=fit,
+        owner_ids=inputs.owner_ids,
     )
 
 

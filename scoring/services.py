@@ -184,7 +184,8 @@ SELECT c.id,
        COALESCE(t.sales_12m, 0), COALESCE(t.sales_prev_12m, 0), COALESCE(t.margin_12m, 0),
        COALESCE(t.orders_12m, 0), COALESCE(t.ordered_before, 0),
        v.last_visit_at,
-       COALESCE(f.need, 0), COALESCE(f.capability, 0), COALESCE(k.ticked, 0), w.total
+       COALESCE(f.need, 0), COALESCE(f.capability, 0), COALESCE(k.ticked, 0), w.total,
+       COALESCE(c.owner_id, 0)
 FROM accounts_customer c
 LEFT JOIN (
     SELECT customer_id,
@@ -238,7 +239,7 @@ def load_inputs(*, as_of: date) -> engine.Inputs:
     n = Customer.objects.count()
     ints = {
         name: np.zeros(n, dtype=np.int64)
-        for name in ("ids", "sales", "prev", "margin", "orders", "days", "fit_ticked")
+        for name in ("ids", "sales", "prev", "margin", "orders", "days", "fit_ticked", "owners")
     }
     small = {
         name: np.zeros(n, dtype=np.int8)
@@ -273,6 +274,7 @@ def load_inputs(*, as_of: date) -> engine.Inputs:
             small["capability"][filled:end] = columns[12]
             ints["fit_ticked"][filled:end] = columns[13]
             fit_total = columns[14][0]  # one value for all rows, read in the same statement
+            ints["owners"][filled:end] = columns[15]
             filled = end
     trim = slice(0, filled)  # customers deleted since the count
     return engine.Inputs(
@@ -292,6 +294,7 @@ def load_inputs(*, as_of: date) -> engine.Inputs:
         industry_capability=small["capability"][trim],
         fit_ticked=ints["fit_ticked"][trim],
         fit_total=int(fit_total),
+        owner_ids=ints["owners"][trim],
     )
 
 
@@ -381,12 +384,20 @@ _STANDING_INDEXES = {
     "standing_abc": "(abc_class)",
     "standing_key": "(is_key_account)",
     "standing_sales_desc": "(sales_12m DESC, customer_id)",
+    "standing_owner": "(owner_id)",
 }
 # Customers deleted while the run computed: their results are dropped before the swap. Checked
 # by a count of the customers the run loaded (one index-only scan), the anti-join only if short.
 _LOADED_STILL_THERE = "SELECT COUNT(*) FROM accounts_customer WHERE id <= %(last)s"
 _DROP_DELETED = """
 DELETE FROM {results} WHERE NOT EXISTS (SELECT 1 FROM accounts_customer c WHERE c.id = {results}.customer_id)
+"""
+
+# Customers given another owner while the run computed (migration accounts/0017's trigger kept
+# the live table in step, not the one being built): one hash join of two narrow row sets.
+_OWNERS_NOW = """
+UPDATE {results} n SET owner_id = c.owner_id FROM accounts_customer c
+WHERE c.id = n.customer_id AND c.owner_id IS DISTINCT FROM n.owner_id
 """
 
 
@@ -433,6 +444,10 @@ def _standing_swap(cursor, loaded: engine.Results) -> None:
     # took the table's row lock and has committed); one deleted after waits, then finds the
     # new table by its name.
     _drop_deleted(cursor, _STANDING_NEXT, loaded)
+    # And the owners again: one changed since the load committed its trigger's update of the live
+    # table before this lock was granted, so it is read here; one changing now waits for the
+    # lock in its trigger, then updates the new table.
+    cursor.execute(_OWNERS_NOW.format(results=_STANDING_NEXT))
     cursor.execute(f"DROP TABLE {_STANDING}")
     cursor.execute(f"ALTER TABLE {_STANDING_NEXT} RENAME TO {_STANDING}")
     cursor.execute(f"ALTER TABLE {_STANDING} RENAME CONSTRAINT {_STANDING_NEXT}_pkey TO {_STANDING}_pkey")
@@ -443,8 +458,11 @@ def _standing_swap(cursor, loaded: engine.Results) -> None:
 def _standing_replace_sqlite(cursor, now) -> None:
     cursor.execute(f"DELETE FROM {_STANDING} WHERE customer_id IN (SELECT customer_id FROM scoring_result)")
     columns = ", ".join(RESULT_COLUMNS)
+    results = ", ".join(f"r.{name}" for name in RESULT_COLUMNS)
     cursor.execute(
-        f"INSERT INTO {_STANDING} ({columns}, scored_at) SELECT {columns}, %s FROM scoring_result", [now]
+        f"INSERT INTO {_STANDING} ({columns}, scored_at, owner_id) SELECT {results}, %s, c.owner_id"
+        " FROM scoring_result r JOIN accounts_customer c ON c.id = r.customer_id",
+        [now],
     )
 
 
@@ -464,6 +482,10 @@ def _money_text(cents: np.ndarray) -> list[str]:
     for i in np.flatnonzero(cents < 0).tolist():
         text[i] = "-" + text[i]
     return text
+
+
+def _owner_text(owners: np.ndarray) -> list[str]:
+    return np.where(owners == 0, "\\N", owners.astype(str)).tolist()  # 0: no owner, NULL
 
 
 def _result_columns(results: engine.Results, *, booleans: tuple[str, str]) -> list[list]:
@@ -486,6 +508,7 @@ def _result_columns(results: engine.Results, *, booleans: tuple[str, str]) -> li
     ]
 
 
+RESULT_ARRAYS = tuple(name for name in engine.Results.__dataclass_fields__ if name != "owner_ids")
 # Rows per COPY chunk: the chunk's columns as Python strings are the write stage's memory.
 COPY_CHUNK = 50_000
 
@@ -494,11 +517,14 @@ def _fill_results(cursor, table: str, results: engine.Results) -> None:
     if connection.vendor == "postgresql":
         for start in range(0, len(results.ids), COPY_CHUNK):
             part = slice(start, start + COPY_CHUNK)
-            chunk = engine.Results(*(getattr(results, f)[part] for f in engine.Results.__dataclass_fields__))
+            chunk = engine.Results(*(getattr(results, f)[part] for f in RESULT_ARRAYS))
             columns = _result_columns(chunk, booleans=("t", "f"))  # all text: joined without str()
+            columns.append(_owner_text(results.owner_ids[part]))
             text = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
             del columns
-            cursor.copy_expert(f"COPY {table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN", io.StringIO(text))
+            cursor.copy_expert(
+                f"COPY {table} ({', '.join(RESULT_COLUMNS)}, owner_id) FROM STDIN", io.StringIO(text)
+            )
     else:
         placeholders = ", ".join(["%s"] * len(RESULT_COLUMNS))
         rows = list(zip(*_result_columns(results, booleans=(1, 0)), strict=True))

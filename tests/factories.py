@@ -49,7 +49,9 @@ class CustomerFactory(factory.django.DjangoModelFactory):
         results = {name: kwargs.pop(name) for name in STANDING_FIELDS if name in kwargs}
         customer = super()._create(model_class, *args, **kwargs)
         if results:
-            standing = CustomerStanding.objects.create(customer=customer, **results)
+            standing = CustomerStanding.objects.create(
+                customer=customer, owner_id=customer.owner_id, **results
+            )
             for name in STANDING_FIELDS:
                 setattr(customer, name, getattr(standing, name))
         return customer
