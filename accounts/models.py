@@ -218,7 +218,8 @@ class CustomerQuerySet(models.QuerySet):
         plus every customer owned by a member of a team they manage. An admin: all.
         Subqueries, not joins, so a customer never appears twice. The same rule read the other
         way round (who sees one customer) is `accounts.selectors.users_who_see`: change both.
-        The rule is written once for both tables that carry the owner (`sees`).
+        The same condition is recorded for the standing table, whose rows carry the owner too
+        (`on_standing`); the team members are read as a constant list, one index condition.
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
@@ -227,7 +228,7 @@ class CustomerQuerySet(models.QuerySet):
         from users.models import Team
 
         team_of = AccountTeamMember.objects.filter(user=user).values("customer_id")
-        # Read now (one query, a handful of ids): a constant list is one index condition.
+        # Read now: one query (as `managed_teams.exists()` was), a handful of ids.
         members = Team.members.through.objects.filter(team__managers=user).values_list("user_id", flat=True)
         owned = Q(owner_id__in=sorted({user.pk, *members}))  # the same on either table
         # Counted apart, each from one index: the customers they or their teams own, then the
