@@ -393,11 +393,14 @@ _DROP_DELETED = """
 DELETE FROM {results} WHERE NOT EXISTS (SELECT 1 FROM accounts_customer c WHERE c.id = {results}.customer_id)
 """
 
-# Customers given another owner while the run computed (migration accounts/0017's trigger kept
-# the live table in step, not the one being built): one hash join of two narrow row sets.
-_OWNERS_NOW = """
-UPDATE {results} n SET owner_id = c.owner_id FROM accounts_customer c
-WHERE c.id = n.customer_id AND c.owner_id IS DISTINCT FROM n.owner_id
+# Customers given another owner while the run computed: the trigger of migrations accounts/0017
+# and 0018 kept the live table in step, not the one being built, and noted each in the log, which
+# holds the customers reassigned since the last swap (a few a day), read by their primary key.
+_OWNER_LOG = "accounts_standing_owner_log"
+_OWNERS_NOW = f"""
+UPDATE {{results}} n SET owner_id = c.owner_id FROM accounts_customer c
+WHERE c.id IN (SELECT customer_id FROM {_OWNER_LOG})
+  AND n.customer_id = c.id AND c.owner_id IS DISTINCT FROM n.owner_id
 """
 
 
@@ -445,9 +448,11 @@ def _standing_swap(cursor, loaded: engine.Results) -> None:
     # new table by its name.
     _drop_deleted(cursor, _STANDING_NEXT, loaded)
     # And the owners again: one changed since the load committed its trigger's update of the live
-    # table before this lock was granted, so it is read here; one changing now waits for the
-    # lock in its trigger, then updates the new table.
+    # table, and its note in the log, before this lock was granted, so it is read here; one
+    # changing now waits for the lock in its trigger, then updates the new table and notes it
+    # after this commit (read again, harmlessly, by the next run).
     cursor.execute(_OWNERS_NOW.format(results=_STANDING_NEXT))
+    cursor.execute(f"TRUNCATE {_OWNER_LOG}")
     cursor.execute(f"DROP TABLE {_STANDING}")
     cursor.execute(f"ALTER TABLE {_STANDING_NEXT} RENAME TO {_STANDING}")
     cursor.execute(f"ALTER TABLE {_STANDING} RENAME CONSTRAINT {_STANDING_NEXT}_pkey TO {_STANDING}_pkey")

@@ -92,6 +92,23 @@ def test_an_owner_changed_while_the_run_computes_is_the_one_written(world):
     assert owners()[world["unscored"].pk] == users["far"].pk  # loaded by this run, scored now
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the swap and its log are PostgreSQL's")
+def test_the_swap_reads_only_the_customers_reassigned_since_the_last_one(world):
+    customers, users = world["customers"], world["users"]
+
+    def logged() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT customer_id FROM accounts_standing_owner_log ORDER BY customer_id")
+            return [row[0] for row in cursor.fetchall()]
+
+    Customer.objects.filter(pk=customers["near"].pk).update(owner=users["far"])
+    Customer.objects.filter(pk=customers["far"].pk).update(owner=users["far"])  # not a change
+    assert logged() == [customers["near"].pk]
+    score()
+    assert logged() == []
+    assert owners()[customers["near"].pk] == users["far"].pk
+
+
 @pytest.mark.parametrize("role", ["manager", "near", "far", "outsider", "admin"])
 def test_the_standing_picks_exactly_the_customers_a_user_sees(world, role):
     user = world["users"][role]
