@@ -557,9 +557,9 @@ def write_results(*, run: ScoringRun, results: engine.Results) -> None:
                 cursor.execute("DROP TABLE IF EXISTS scoring_result")
                 cursor.execute(CREATE_RESULT_TABLE)
                 _fill_results(raw, table, results)
-                _drop_deleted(cursor, table, results)
-            if postgres:  # again under the swap's lock, for a delete racing this one
-                _drop_deleted(cursor, table, results)
+            # Customers deleted while the run computed (on PostgreSQL again under the swap's lock,
+            # for a delete racing this one).
+            _drop_deleted(cursor, table, results)
             cursor.execute(INSERT_TIER_CHANGES.format(results=table), {"run": run.pk})
             changes = cursor.rowcount
             cursor.execute(INSERT_TIER_AUDIT[postgres], _tier_audit_params(run, now))
