@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from users.models import User
+from web.api import IdsFirstPagination
 from web.viewsets import ModelViewSet
 
 from . import selectors, services
@@ -46,6 +47,7 @@ class CustomerViewSet(ModelViewSet):
 
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
+    pagination_class = IdsFirstPagination  # each row joins its standing, owner and last visit
 
     def get_queryset(self):
         # The ticks come with a query of their own, as the team does (a portable array

@@ -12,13 +12,14 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from web.paging import IdsFirstPaginator
 
 from . import selectors, services
 from .forms import ContactForm, CustomerFilterForm, CustomerForm, CustomerPickForm, VisitForm
@@ -68,7 +69,7 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_list(request: HttpRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET or None, choices=selectors.filter_choices(user=request.user))
     customers = selectors.customer_list(user=request.user, filters=form.filters())
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/customer_list.html", {"form": form, "page": page})
 
 
@@ -210,7 +211,7 @@ def visit_pick_customer(request: HttpRequest) -> HttpResponse:
     form = CustomerPickForm(request.GET or None)
     search = form.cleaned_data["search"] if form.is_valid() else ""
     customers = selectors.customer_list(user=request.user, filters=selectors.CustomerFilters(search=search))
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/visit_pick.html", {"form": form, "page": page})
 
 

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from rest_framework import exceptions, pagination, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .paging import IdsFirstPaginator
+
 # Django's own messages that its Chinese catalogue gets wrong, translated again in ours (which
 # comes first): ProhibitNullCharactersValidator's reads "empty strings are not allowed".
 RETRANSLATED = (gettext_noop("Null characters are not allowed."),)
@@ -23,6 +25,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class IdsFirstPagination(PageNumberPagination):
+    """The same pages, each read as its ids first (web.paging.IdsFirstPaginator): for lists of
+    wide, joined rows."""
+
+    django_paginator_class = IdsFirstPaginator
 
 
 class PayloadTooLarge(exceptions.APIException):
